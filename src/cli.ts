@@ -1,0 +1,207 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './config.js';
+import { AppError, errorMessage } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { SyncController } from './ingest/sync-controller.js';
+import { deleteClient } from './ingest/delete.js';
+import { openEngine, sourceFactories } from './runtime.js';
+import { startServer } from './serve.js';
+import { runDemo } from './demo/run-demo.js';
+import { importFiles } from './ingest/import-files.js';
+import { searchSessions } from './search/sessions.js';
+import { searchTurns } from './search/turns.js';
+import { parseSearchRequest } from './search/params.js';
+import type { SyncSummary } from './ingest/pipeline.js';
+
+const USAGE = `Usage: transcript-search <command>
+
+Commands:
+  serve                         API and periodic sync of configured sources
+  sync [--source napster|agents] [--full]
+                                one pass over the configured sources; prints a JSON summary
+  import FILE...                import .json/.jsonl(.gz) exports of either vendor shape
+  search QUERY [--sessions] [--companion ID]... [--client ID]... [--tag K:V]... [--role user|agent] [--json]
+  forget CLIENT_ID              delete every session and turn of that external client
+  demo                          serve with a built-in synthetic source (Quick start)
+
+Configuration is read from the environment; see README.md.`;
+
+export type CliIo = { stdout: (text: string) => void; stderr: NodeJS.WriteStream };
+
+/** Runs one command and returns the exit code. `env` is the only source of configuration. */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(`${USAGE}\n`);
+    return command ? 0 : 64;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    io.stderr.write(`${errorMessage(error)}\n`);
+    return 78;
+  }
+  const log = createLogger(config.logLevel);
+  try {
+    switch (command) {
+      case 'serve':
+        return await serveUntilSignal(() => startServer(config, log), log);
+      case 'demo':
+        return await serveUntilSignal(() => runDemo(config, log, io), log);
+      case 'sync':
+        return await syncCommand(config, log, rest, io);
+      case 'import':
+        return await importCommand(config, rest, io);
+      case 'search':
+        return await searchCommand(config, rest, io);
+      case 'forget':
+        return await forgetCommand(config, rest, io);
+      default:
+        io.stderr.write(`Unknown command '${command}'.\n\n${USAGE}\n`);
+        return 64;
+    }
+  } catch (error) {
+    if (error instanceof AppError || (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`${errorMessage(error)}\n`);
+      return error instanceof AppError && error.code === 'config_invalid' ? 78 : 1;
+    }
+    throw error;
+  }
+}
+
+async function serveUntilSignal(start: () => Promise<{ stop(): Promise<void> }>, log: Logger): Promise<number> {
+  const server = await start();
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info('shutting down', { signal });
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await server.stop();
+  return 0;
+}
+
+async function syncCommand(config: Config, log: Logger, args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { source: { type: 'string' }, full: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.source !== undefined && values.source !== 'napster' && values.source !== 'agents') {
+    throw new AppError('bad_request', `--source must be napster or agents, got '${values.source}'`);
+  }
+  const factories = sourceFactories(config).filter((factory) => !values.source || factory.name === values.source);
+  if (factories.length === 0) {
+    throw new AppError(
+      'config_invalid',
+      values.source
+        ? `Source '${values.source}' is not configured`
+        : 'No source is configured: set NAPSTER_API_KEY, or AGENTS_API_KEY and AGENTS_BASE_URL',
+    );
+  }
+  const engine = await openEngine(config);
+  try {
+    const controller = new SyncController({ engine: engine.client, names: engine.names, log, sources: factories, concurrency: config.sourceConcurrency });
+    const showProgress = io.stderr.isTTY === true;
+    const summaries = await controller.run({
+      full: values.full,
+      onProgress: showProgress
+        ? (p) => io.stderr.write(`\r${p.source}: listed ${p.listed}, indexed ${p.sessions} sessions / ${p.turns} turns, skipped ${p.skipped}, failed ${p.failed}   `)
+        : undefined,
+    });
+    if (showProgress) io.stderr.write('\n');
+    io.stdout(`${JSON.stringify(syncTotals(summaries))}\n`);
+    if (summaries.some((summary) => summary.error !== null || summary.failed > 0)) return 1;
+    return summaries.some((summary) => summary.skipped > 0) ? 2 : 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+function syncTotals(summaries: SyncSummary[]) {
+  const sum = (key: 'sessions' | 'turns' | 'skipped' | 'failed' | 'unchanged' | 'deleted' | 'vanished' | 'retries') =>
+    summaries.reduce((total, summary) => total + summary[key], 0);
+  return {
+    sessions: sum('sessions'),
+    turns: sum('turns'),
+    skipped: sum('skipped'),
+    failed: sum('failed'),
+    unchanged: sum('unchanged'),
+    deleted: sum('deleted'),
+    vanished: sum('vanished'),
+    retries: sum('retries'),
+    durationMs: Math.max(0, ...summaries.map((summary) => summary.durationMs)),
+    sources: summaries.map(({ skippedSessions, ...summary }) => ({ ...summary, skippedSessions: skippedSessions.slice(0, 20) })),
+  };
+}
+
+async function importCommand(config: Config, files: string[], io: CliIo): Promise<number> {
+  if (files.length === 0) throw new AppError('bad_request', 'import needs at least one FILE');
+  const engine = await openEngine(config);
+  try {
+    const result = await importFiles(engine.client, engine.names, files, (problem) => io.stderr.write(`${problem}\n`));
+    io.stdout(`${JSON.stringify(result)}\n`);
+    return result.skipped > 0 ? 2 : 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function searchCommand(config: Config, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      sessions: { type: 'boolean', default: false },
+      companion: { type: 'string', multiple: true },
+      client: { type: 'string', multiple: true },
+      tag: { type: 'string', multiple: true },
+      role: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const query: Record<string, string[]> = { q: [positionals.join(' ')] };
+  if (values.companion) query.companionId = values.companion;
+  if (values.client) query.externalClientId = values.client;
+  if (values.tag) query.tag = values.tag;
+  if (values.role) query.role = [values.role];
+  const kind = values.sessions ? 'sessions' : 'turns';
+  const request = parseSearchRequest(query, kind);
+  const engine = await openEngine(config);
+  try {
+    const deps = { engine: engine.client, names: engine.names };
+    const result = kind === 'sessions' ? await searchSessions(deps, request) : await searchTurns(deps, request);
+    if (values.json) {
+      io.stdout(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
+    io.stdout(`${result.totalHits} ${kind} match\n`);
+    for (const hit of result.hits) {
+      const text = 'snippet' in hit ? hit.snippet : hit.highlight;
+      const plain = text.replace(/<\/?mark>/g, '*').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+      const where = 'turnIndex' in hit ? `${hit.sessionId}#${hit.turnIndex} ${hit.role}` : `${hit.sessionId} (${hit.turnCount} turns)`;
+      io.stdout(`${where} [${hit.companionId ?? '-'}]: ${plain}\n`);
+    }
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function forgetCommand(config: Config, args: string[], io: CliIo): Promise<number> {
+  const [clientId, ...extra] = args;
+  if (!clientId || extra.length > 0) throw new AppError('bad_request', 'forget needs exactly one CLIENT_ID');
+  const engine = await openEngine(config);
+  try {
+    const deleted = await deleteClient(engine.client, engine.names, clientId);
+    io.stdout(`${JSON.stringify({ externalClientId: clientId, deleted })}\n`);
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,52 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { startServer } from '../serve.js';
+import type { CliIo } from '../cli.js';
+import { startNapsterUpstream } from './napster-upstream.js';
+import { generateDemoSessions } from './synthetic.js';
+
+export const DEMO_SESSIONS = 2_000;
+
+/**
+ * `demo`: a local Napster-shaped upstream serving synthetic sessions, and `serve` configured to pull
+ * from it through the real pipeline (HTTP, validation, flattening, batching). Its indexes carry a
+ * `demo_` prefix so demo data never mixes with a real deployment's.
+ */
+export async function runDemo(config: Config, log: Logger, io: CliIo) {
+  const upstream = await startNapsterUpstream({ records: generateDemoSessions(DEMO_SESSIONS) });
+  const demoConfig: Config = {
+    ...config,
+    indexPrefix: `${config.indexPrefix}demo_`,
+    napster: { apiKey: upstream.apiKey, baseUrl: upstream.url },
+    agents: undefined,
+    sourceRps: Math.max(config.sourceRps, 500),
+    sourceConcurrency: Math.max(config.sourceConcurrency, 8),
+    syncIntervalSeconds: config.syncIntervalSeconds === 0 ? 0 : Math.min(config.syncIntervalSeconds, 300),
+  };
+  let server;
+  try {
+    server = await startServer(demoConfig, log);
+  } catch (error) {
+    await upstream.close();
+    throw error;
+  }
+  const first = await server.sync.run();
+  const indexed = first.reduce((sum, summary) => sum + summary.sessions, 0);
+  io.stdout(
+    [
+      '',
+      `transcript-search demo: ${indexed} synthetic sessions pulled from a local Napster-shaped API and indexed.`,
+      `  API:     ${server.url}`,
+      `  Try:     curl '${server.url}/v1/search/turns?q=refund&facets=companionId,role&hitsPerPage=3'`,
+      `           curl '${server.url}/v1/search/sessions?q=%22book+a+table%22&facets=tags'`,
+      'Stop with Ctrl+C.',
+      '',
+    ].join('\n'),
+  );
+  return {
+    stop: async () => {
+      await server.stop();
+      await upstream.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import type { EngineClient } from './client.js';
+
+/** Index uids, all under INDEX_PREFIX so several deployments can share one engine. */
+export type IndexNames = { turns: string; sessions: string; state: string };
+
+export function indexNames(prefix: string): IndexNames {
+  return { turns: `${prefix}turns`, sessions: `${prefix}sessions`, state: `${prefix}sync_state` };
+}
+
+/** Above the contract's "exact up to at least 100,000"; the turns index of the full corpus is 312k. */
+export const MAX_TOTAL_HITS = 1_000_000;
+
+/** Facet values the engine returns per facet; session statistics sum numeric facets, so keep it high. */
+export const MAX_VALUES_PER_FACET = 20_000;
+
+const equalityOnly = { facetSearch: false, filter: { equality: true, comparison: false } };
+const facetable = { facetSearch: true, filter: { equality: true, comparison: false } };
+const numeric = { facetSearch: false, filter: { equality: true, comparison: true } };
+
+/**
+ * Turns are the only searchable text. Only `text` is searchable (ids and tags are filtered, never
+ * matched by words), and each filterable attribute enables just the filter features it is used for:
+ * both keep indexing close to the engine's bulk speed. Proximity stays at the default `byWord`
+ * because `byAttribute` would make "exact phrase" queries match words that are merely in the same turn.
+ */
+export const turnsSettings = {
+  searchableAttributes: ['text'],
+  filterableAttributes: [
+    { attributePatterns: ['companionId', 'externalClientId', 'tags'], features: facetable },
+    { attributePatterns: ['sessionId', 'tenantId', 'role', 'source'], features: equalityOnly },
+    {
+      attributePatterns: [
+        'timestamp',
+        'turnIndex',
+        'sessionStartedAt',
+        'sessionDurationSeconds',
+        'sessionTurnCount',
+        'sessionTokens',
+        'sessionCostUsd',
+      ],
+      features: numeric,
+    },
+  ],
+  sortableAttributes: ['timestamp', 'sessionStartedAt', 'turnIndex'],
+  pagination: { maxTotalHits: MAX_TOTAL_HITS },
+  faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
+};
+
+export const sessionsSettings = {
+  searchableAttributes: ['sessionId', 'companionId', 'externalClientId'],
+  filterableAttributes: [
+    { attributePatterns: ['companionId', 'externalClientId', 'tags', 'tenantId'], features: facetable },
+    { attributePatterns: ['sessionId', 'source', 'inProgress'], features: equalityOnly },
+    {
+      attributePatterns: ['createdAt', 'startedAt', 'closedAt', 'durationSeconds', 'turnCount', 'tokens', 'costUsd'],
+      features: numeric,
+    },
+  ],
+  sortableAttributes: ['startedAt', 'createdAt'],
+  pagination: { maxTotalHits: MAX_TOTAL_HITS },
+  faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
+};
+
+export const stateSettings = {
+  searchableAttributes: [] as string[],
+  filterableAttributes: ['kind', 'source'],
+};
+
+/**
+ * Creates the indexes and applies settings, waiting for every task: documents added before the
+ * settings are in place would be indexed twice (once with defaults, once on the settings change).
+ */
+export async function ensureIndexes(client: EngineClient, names: IndexNames): Promise<void> {
+  const specs: Array<[string, object]> = [
+    [names.turns, turnsSettings],
+    [names.sessions, sessionsSettings],
+    [names.state, stateSettings],
+  ];
+  const tasks: number[] = [];
+  for (const [uid, settings] of specs) {
+    if (!(await client.getIndex(uid))) {
+      tasks.push(await client.enqueue('POST', '/indexes', { body: { uid, primaryKey: 'id' } }));
+    }
+    tasks.push(await client.enqueue('PATCH', `/indexes/${encodeURIComponent(uid)}/settings`, { body: settings }));
+  }
+  await client.waitForTasks(tasks);
+}
+
+/** True when all indexes exist: what /ready checks. */
+export async function indexesExist(client: EngineClient, names: IndexNames): Promise<boolean> {
+  for (const uid of [names.turns, names.sessions]) {
+    if (!(await client.getIndex(uid))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, statusOf, type ErrorCode } from '../errors.js';
+import type { EngineClient } from '../engine/client.js';
+import type { IndexNames } from '../engine/indexes.js';
+import type { Logger } from '../logger.js';
+import type { ApiKeys, Caller } from './api-keys.js';
+import type { SyncController } from '../ingest/sync-controller.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerSearchRoutes } from './routes/search.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerSyncRoutes } from './routes/sync.js';
+
+export type AppDeps = {
+  engine: EngineClient;
+  names: IndexNames;
+  log: Logger;
+  /** Undefined: open API (the server then only binds loopback). */
+  keys?: ApiKeys;
+  sync?: SyncController;
+};
+
+export type AppEnv = { Variables: { requestId: string; caller: Caller } };
+
+/** Bodies above this are refused with 413 before they are read whole. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+const OPEN_CALLER: Caller = { name: 'open', role: 'admin' };
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    await next();
+  });
+
+  app.use('/v1/*', async (c, next) => {
+    if (!deps.keys) {
+      c.set('caller', OPEN_CALLER);
+      return next();
+    }
+    const presented = bearer(c.req.header('authorization')) ?? c.req.header('x-api-key');
+    const caller = presented ? deps.keys.find(presented) : undefined;
+    if (!caller) throw new AppError('unauthorized', presented ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer KEY or X-Api-Key: KEY');
+    c.set('caller', caller);
+    return next();
+  });
+
+  app.use('/v1/*', bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError('payload_too_large', `Request body larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  }));
+
+  registerHealthRoutes(app, deps);
+  registerSearchRoutes(app, deps);
+  registerSessionRoutes(app, deps);
+  registerSyncRoutes(app, deps);
+
+  app.notFound((c) => errorResponse(c, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`));
+
+  app.onError((error, c) => {
+    if (error instanceof AppError) return errorResponse(c, error.code, error.message);
+    if (error instanceof HTTPException) {
+      const code: ErrorCode = error.status === 413 ? 'payload_too_large' : error.status < 500 ? 'bad_request' : 'internal';
+      return errorResponse(c, code, error.message || 'Bad request');
+    }
+    // A bug, not the caller's fault: log it, reveal nothing.
+    deps.log.error('unhandled error', { requestId: c.get('requestId'), error: error instanceof Error ? error.stack : String(error) });
+    return errorResponse(c, 'internal', 'Internal error');
+  });
+
+  return app;
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer\s+(.+)$/i);
+  return match?.[1]?.trim();
+}
+
+export function errorResponse(c: Context, code: ErrorCode, message: string) {
+  const status = statusOf(code) as 400;
+  return c.json({ error: { code, message, requestId: c.get('requestId') ?? null } }, status);
+}
+
+/** Routes that change data call this first. */
+export function requireAdmin(caller: Caller): void {
+  if (caller.role !== 'admin') throw new AppError('forbidden', 'This key may search but not change data (role admin needed)');
+}
+
+/** All query parameters as arrays, so repeated ones are seen. */
+export function queryArrays(c: Context): Record<string, string[]> {
+  return c.req.queries() as Record<string, string[]>;
+}

@@ -1,0 +1,78 @@
+import type { Hono } from 'hono';
+import { BadRequestError, NotFoundError } from '../../errors.js';
+import { deleteClient, deleteSession } from '../../ingest/delete.js';
+import { writeSessions } from '../../ingest/index-writer.js';
+import type { Session } from '../../model.js';
+import { parseVendorSession } from '../../sources/detect.js';
+import { getSession } from '../../search/sessions.js';
+import { rejectUnknown } from '../../search/params.js';
+import { queryArrays, requireAdmin, type AppDeps, type AppEnv } from '../app.js';
+
+/** Sessions accepted in one push; larger exports belong to `transcript-search import`. */
+export const MAX_PUSHED_SESSIONS = 5_000;
+
+export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.get('/v1/sessions/:id', async (c) => {
+    rejectUnknown(queryArrays(c), []);
+    return c.json(await getSession(deps, c.req.param('id'), c.get('caller')));
+  });
+
+  app.post('/v1/sessions', async (c) => {
+    const caller = c.get('caller');
+    requireAdmin(caller);
+    const query = queryArrays(c);
+    rejectUnknown(query, ['wait']);
+    const waitText = query.wait?.[0];
+    if (waitText !== undefined && waitText !== 'true' && waitText !== 'false') {
+      throw new BadRequestError(`Invalid 'wait': expected true or false`);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      throw new BadRequestError('Body is not valid JSON: send one session object or an array of them');
+    }
+    const records = Array.isArray(body) ? body : [body];
+    if (records.length > MAX_PUSHED_SESSIONS) {
+      throw new BadRequestError(`At most ${MAX_PUSHED_SESSIONS} sessions per request, got ${records.length}`);
+    }
+    const accepted: Session[] = [];
+    const rejected: Array<{ index: number; error: string }> = [];
+    const ids = new Set<string>();
+    records.forEach((record, index) => {
+      try {
+        const session = parseVendorSession(record);
+        if (caller.companions && !caller.companions.includes(session.companionId ?? '')) {
+          rejected.push({ index, error: 'companion outside this key\'s scope' });
+        } else if (ids.has(session.sessionId)) {
+          rejected.push({ index, error: `session ${session.sessionId} appears twice in this request` });
+        } else {
+          ids.add(session.sessionId);
+          accepted.push(session);
+        }
+      } catch (error) {
+        rejected.push({ index, error: (error as Error).message });
+      }
+    });
+    if (accepted.length > 0) await writeSessions(deps.engine, deps.names, accepted, { wait: waitText === 'true' });
+    return c.json({ accepted: accepted.length, rejected }, 202);
+  });
+
+  app.delete('/v1/sessions/:id', async (c) => {
+    const caller = c.get('caller');
+    requireAdmin(caller);
+    const sessionId = c.req.param('id');
+    const deleted = await deleteSession(deps.engine, deps.names, sessionId, caller);
+    if (deleted.sessions === 0 && deleted.turns === 0) throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
+    return c.json({ deleted });
+  });
+
+  app.delete('/v1/clients/:externalClientId', async (c) => {
+    const caller = c.get('caller');
+    requireAdmin(caller);
+    const clientId = c.req.param('externalClientId');
+    const deleted = await deleteClient(deps.engine, deps.names, clientId, caller);
+    if (deleted.sessions === 0 && deleted.turns === 0) throw new NotFoundError(`No sessions of client '${clientId.slice(0, 100)}'`);
+    return c.json({ externalClientId: clientId, deleted });
+  });
+}

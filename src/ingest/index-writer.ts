@@ -1,0 +1,156 @@
+import type { EngineClient } from '../engine/client.js';
+import type { IndexNames } from '../engine/indexes.js';
+import { allOf, anyOf, numberComparison, quote } from '../search/filter.js';
+import type { Session } from '../model.js';
+import { flattenSession, type SessionDocument, type TurnDocument } from './flatten.js';
+
+/**
+ * Buffers flattened sessions into large NDJSON batches and keeps the engine busy: a batch is sent as
+ * soon as it is full and its tasks are awaited only when too many are pending. Many small tasks were
+ * measured ~100× slower than 50k-document batches. `onIndexed` is called, in order, with the sessions
+ * of each batch once both of its tasks succeeded: that is where checkpoints may advance.
+ */
+export type IndexWriterOptions = {
+  /** Turn documents per batch. Default 50,000. */
+  batchTurns?: number;
+  /** Bytes of NDJSON per batch, whichever comes first. Default 64 MiB. */
+  batchBytes?: number;
+  /** Batches sent but not yet finished before `add` waits. Default 2. */
+  maxPendingBatches?: number;
+  onIndexed?: (sessions: SessionDocument[]) => Promise<void> | void;
+};
+
+type PendingBatch = { tasks: number[]; sessions: SessionDocument[] };
+
+export class IndexWriter {
+  readonly #engine: EngineClient;
+  readonly #names: IndexNames;
+  readonly #options: Required<Omit<IndexWriterOptions, 'onIndexed'>> & Pick<IndexWriterOptions, 'onIndexed'>;
+  #turnLines: string[] = [];
+  #sessionLines: string[] = [];
+  #sessions: SessionDocument[] = [];
+  #bytes = 0;
+  readonly #pending: PendingBatch[] = [];
+  #queue: Promise<void> = Promise.resolve();
+  /** Per-batch stale-turn deletions, as one OR filter (a session that shrank leaves turns behind). */
+  #staleTurnFilters: string[] = [];
+  turnsWritten = 0;
+  sessionsWritten = 0;
+
+  constructor(engine: EngineClient, names: IndexNames, options: IndexWriterOptions = {}) {
+    this.#engine = engine;
+    this.#names = names;
+    this.#options = { batchTurns: 50_000, batchBytes: 64 * 1024 * 1024, maxPendingBatches: 2, ...options };
+  }
+
+  async add(flat: { session: SessionDocument; turns: TurnDocument[] }, staleTurnsFilter?: string): Promise<void> {
+    for (const turn of flat.turns) {
+      const line = JSON.stringify(turn);
+      this.#turnLines.push(line);
+      this.#bytes += line.length + 1;
+    }
+    const line = JSON.stringify(flat.session);
+    this.#sessionLines.push(line);
+    this.#bytes += line.length + 1;
+    this.#sessions.push(flat.session);
+    if (staleTurnsFilter) this.#staleTurnFilters.push(staleTurnsFilter);
+    if (this.#turnLines.length >= this.#options.batchTurns || this.#bytes >= this.#options.batchBytes) await this.flush();
+  }
+
+  /** Sends what is buffered; waits for the oldest batch when too many are in flight. */
+  flush(): Promise<void> {
+    // Loads run concurrently and all end here: one flush at a time keeps tasks in buffer order (a
+    // stale-turn deletion must reach the engine before the turns that replace them).
+    this.#queue = this.#queue.then(() => this.#flushNow());
+    return this.#queue;
+  }
+
+  /** Flushes and waits until everything sent is searchable; throws if any task failed. */
+  async finish(): Promise<void> {
+    await this.flush();
+    this.#queue = this.#queue.then(async () => {
+      while (this.#pending.length > 0) await this.#settleOldest();
+    });
+    await this.#queue;
+  }
+
+  async #flushNow(): Promise<void> {
+    if (this.#sessions.length > 0) {
+      const turnLines = this.#turnLines;
+      const sessionLines = this.#sessionLines;
+      const sessions = this.#sessions;
+      const staleTurnFilters = this.#staleTurnFilters;
+      this.#turnLines = [];
+      this.#sessionLines = [];
+      this.#sessions = [];
+      this.#staleTurnFilters = [];
+      this.#bytes = 0;
+      const tasks: number[] = [];
+      if (staleTurnFilters.length > 0) {
+        tasks.push(await this.#engine.deleteDocumentsByFilter(this.#names.turns, staleTurnFilters.join(' OR ')));
+      }
+      if (turnLines.length > 0) {
+        tasks.push(await this.#engine.addDocumentsNdjson(this.#names.turns, turnLines.join('\n'), 'id'));
+      }
+      tasks.push(await this.#engine.addDocumentsNdjson(this.#names.sessions, sessionLines.join('\n'), 'id'));
+      this.#pending.push({ tasks, sessions });
+      this.turnsWritten += turnLines.length;
+      this.sessionsWritten += sessions.length;
+    }
+    while (this.#pending.length > this.#options.maxPendingBatches) await this.#settleOldest();
+  }
+
+  async #settleOldest(): Promise<void> {
+    const batch = this.#pending[0]!;
+    await this.#engine.waitForTasks(batch.tasks);
+    this.#pending.shift();
+    await this.#options.onIndexed?.(batch.sessions);
+  }
+}
+
+/** What the index holds of these sessions: one engine query for up to a listing page of ids. */
+export async function knownSessions(
+  engine: EngineClient,
+  names: IndexNames,
+  sessionIds: string[],
+): Promise<Map<string, { inProgress: boolean; turnCount: number }>> {
+  const known = new Map<string, { inProgress: boolean; turnCount: number }>();
+  if (sessionIds.length === 0) return known;
+  const { results } = await engine.fetchDocuments<{ sessionId: string; inProgress: boolean; turnCount: number }>(names.sessions, {
+    filter: anyOf('sessionId', sessionIds),
+    fields: ['sessionId', 'inProgress', 'turnCount'],
+    limit: sessionIds.length,
+  });
+  for (const doc of results) known.set(doc.sessionId, { inProgress: doc.inProgress, turnCount: doc.turnCount });
+  return known;
+}
+
+/** A session that shrank since it was indexed leaves turns past its new end; this filter names them. */
+export function staleTurnsFilter(sessionId: string, knownTurnCount: number | undefined, turnCount: number): string | undefined {
+  if (knownTurnCount === undefined || knownTurnCount <= turnCount) return undefined;
+  return allOf([`sessionId = ${quote(sessionId)}`, numberComparison('turnIndex', '>=', turnCount)]);
+}
+
+/**
+ * Push and file import: writes already-validated sessions. Returns once the engine has the tasks
+ * (durably queued) or, with `wait`, once they are searchable.
+ */
+export async function writeSessions(
+  engine: EngineClient,
+  names: IndexNames,
+  sessions: Session[],
+  options: { wait: boolean },
+): Promise<{ sessions: number; turns: number }> {
+  const writer = new IndexWriter(engine, names);
+  for (let i = 0; i < sessions.length; i += 100) {
+    const chunk = sessions.slice(i, i + 100);
+    const known = await knownSessions(engine, names, chunk.map((session) => session.sessionId));
+    for (const session of chunk) {
+      const flat = flattenSession(session);
+      await writer.add(flat, staleTurnsFilter(session.sessionId, known.get(session.sessionId)?.turnCount, flat.turns.length));
+    }
+  }
+  if (options.wait) await writer.finish();
+  else await writer.flush();
+  return { sessions: writer.sessionsWritten, turns: writer.turnsWritten };
+}

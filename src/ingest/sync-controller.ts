@@ -1,0 +1,84 @@
+import type { SourceName } from '../config.js';
+import type { EngineClient } from '../engine/client.js';
+import type { IndexNames } from '../engine/indexes.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SessionSource } from '../sources/source.js';
+import { syncSource, type SyncOptions, type SyncSummary } from './pipeline.js';
+import { SyncStateStore } from './sync-state.js';
+
+/**
+ * Runs syncs for `serve`, `sync` and `POST /v1/sync`: never two of one source at once (a request for
+ * a source already syncing joins the running pass), and periodically when asked.
+ */
+export type SourceFactory = { name: SourceName; create(): SessionSource };
+
+export class SyncController {
+  readonly #running = new Map<SourceName, Promise<SyncSummary>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: { engine: EngineClient; names: IndexNames; log: Logger; sources: SourceFactory[]; concurrency: number },
+  ) {}
+
+  get sourceNames(): SourceName[] {
+    return this.deps.sources.map((source) => source.name);
+  }
+
+  isRunning(source: SourceName): boolean {
+    return this.#running.has(source);
+  }
+
+  run(options: SyncOptions & { source?: SourceName } = {}): Promise<SyncSummary[]> {
+    const selected = this.deps.sources.filter((factory) => !options.source || factory.name === options.source);
+    return Promise.all(selected.map((factory) => this.#runOne(factory, options)));
+  }
+
+  #runOne(factory: SourceFactory, options: SyncOptions): Promise<SyncSummary> {
+    const running = this.#running.get(factory.name);
+    if (running) return running;
+    const pass = (async () => {
+      const source = factory.create();
+      try {
+        this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
+        const summary = await syncSource({ ...this.deps, source }, options);
+        this.deps.log.info('sync finished', {
+          source: factory.name, sessions: summary.sessions, turns: summary.turns, skipped: summary.skipped,
+          failed: summary.failed, durationMs: summary.durationMs, error: summary.error,
+        });
+        return summary;
+      } finally {
+        await source.close();
+        this.#running.delete(factory.name);
+      }
+    })();
+    this.#running.set(factory.name, pass);
+    return pass;
+  }
+
+  /** Starts a pass now and every `intervalSeconds` after; a failure is logged and the next pass retries. */
+  startPeriodic(intervalSeconds: number): void {
+    if (intervalSeconds <= 0 || this.deps.sources.length === 0) return;
+    const tick = () => {
+      this.run().catch((error) => this.deps.log.error('periodic sync failed', { error: errorMessage(error) }));
+    };
+    tick();
+    this.#timer = setInterval(tick, intervalSeconds * 1000);
+    this.#timer.unref();
+  }
+
+  /** Stops scheduling and waits for passes in flight to finish. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.allSettled([...this.#running.values()]);
+  }
+
+  async status() {
+    const store = new SyncStateStore(this.deps.engine, this.deps.names);
+    const sources = [];
+    for (const name of this.sourceNames) {
+      sources.push({ source: name, running: this.isRunning(name), ...(await store.get(name)) });
+    }
+    return { sources };
+  }
+}

@@ -1,0 +1,82 @@
+import type { EngineClient } from '../engine/client.js';
+import { EngineError } from '../errors.js';
+import type { IndexNames } from '../engine/indexes.js';
+
+/**
+ * Sync status and checkpoints, kept as documents in the engine beside the data they describe: they
+ * survive restarts of this service, and a restored engine snapshot carries matching checkpoints.
+ */
+export type SkippedSession = { sessionId: string | null; reason: string };
+
+export type SourceStatus = {
+  id: string;
+  kind: 'source';
+  source: string;
+  lastRunStartedAt: string | null;
+  lastRunFinishedAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  /** Newest session creation time (Unix seconds) fully indexed by a completed run. */
+  watermark: number | null;
+  /** Sessions still in progress when last indexed; revisited until they close. */
+  openSessionIds: string[];
+  lastRun: {
+    listed: number;
+    sessions: number;
+    turns: number;
+    unchanged: number;
+    skipped: number;
+    failed: number;
+    vanished: number;
+    deleted: number;
+    requests: number;
+    retries: number;
+    durationMs: number;
+  } | null;
+  skippedSessions: SkippedSession[];
+};
+
+/** Kept small: the status is one document and is read on every GET /v1/sync. */
+export const MAX_SKIPPED_RECORDED = 500;
+
+export class SyncStateStore {
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly names: IndexNames,
+  ) {}
+
+  async get(source: string): Promise<SourceStatus | undefined> {
+    try {
+      return await this.engine.request<SourceStatus>('GET', `/indexes/${encodeURIComponent(this.names.state)}/documents/source-${source}`);
+    } catch (error) {
+      if (error instanceof EngineError && (error.engineCode === 'document_not_found' || error.engineCode === 'index_not_found')) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async put(status: SourceStatus): Promise<void> {
+    const task = await this.engine.enqueue('POST', `/indexes/${encodeURIComponent(this.names.state)}/documents`, {
+      body: [status],
+      query: { primaryKey: 'id' },
+    });
+    await this.engine.waitForTask(task);
+  }
+}
+
+export function emptyStatus(source: string): SourceStatus {
+  return {
+    id: `source-${source}`,
+    kind: 'source',
+    source,
+    lastRunStartedAt: null,
+    lastRunFinishedAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+    watermark: null,
+    openSessionIds: [],
+    lastRun: null,
+    skippedSessions: [],
+  };
+}

@@ -1,0 +1,61 @@
+import { tagObject, type SessionDocument, type TurnDocument } from '../ingest/flatten.js';
+
+/** Index documents → API objects: ISO-8601 times, tags as an object, no engine-only fields. */
+export function isoTime(seconds: number | null | undefined): string | null {
+  return seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
+}
+
+export type TurnView = {
+  sessionId: string;
+  turnIndex: number;
+  role: string;
+  text: string;
+  timestamp: string | null;
+  offsetSeconds: number | null;
+  companionId: string | null;
+  externalClientId: string | null;
+  tenantId: string | null;
+  tags: Record<string, string>;
+};
+
+export function presentTurn(doc: TurnDocument): TurnView {
+  return {
+    sessionId: doc.sessionId,
+    turnIndex: doc.turnIndex,
+    role: doc.role,
+    text: doc.text,
+    timestamp: isoTime(doc.timestamp),
+    offsetSeconds: doc.offsetSeconds,
+    companionId: doc.companionId,
+    externalClientId: doc.externalClientId,
+    tenantId: doc.tenantId,
+    tags: tagObject(doc.tags ?? []),
+  };
+}
+
+export function presentSession(doc: SessionDocument) {
+  return {
+    sessionId: doc.sessionId,
+    source: doc.source,
+    companionId: doc.companionId,
+    externalClientId: doc.externalClientId,
+    tenantId: doc.tenantId,
+    tags: tagObject(doc.tags ?? []),
+    createdAt: isoTime(doc.createdAt),
+    startedAt: isoTime(doc.startedAt),
+    closedAt: isoTime(doc.closedAt),
+    inProgress: doc.inProgress,
+    durationSeconds: doc.durationSeconds,
+    turnCount: doc.turnCount,
+    userTurnCount: doc.userTurnCount,
+    agentTurnCount: doc.agentTurnCount,
+    llmInputTokens: doc.llmInputTokens,
+    llmOutputTokens: doc.llmOutputTokens,
+    tokens: doc.tokens,
+    sttAudioSeconds: doc.sttAudioSeconds,
+    ttsCharacters: doc.ttsCharacters,
+    costUsd: doc.costUsd,
+    interruptionCount: doc.interruptionCount,
+    recordingUrl: doc.recordingUrl,
+  };
+}

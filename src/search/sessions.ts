@@ -1,0 +1,133 @@
+import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
+import type { SessionDocument, TurnDocument } from '../ingest/flatten.js';
+import { EngineError, NotFoundError } from '../errors.js';
+import { documentKey } from '../ingest/flatten.js';
+import { anyOf } from './filter.js';
+import type { SearchRequest } from './params.js';
+import { presentSession } from './present.js';
+import { buildFilter, highlightParams, markedHtml, sortFor, type Scope } from './query.js';
+import { facetsView, numberStats, type NumberStats, type SearchPage } from './results.js';
+import { sessionTurns, type SearchDeps } from './turns.js';
+
+export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null };
+
+export type SessionStats = {
+  count: number;
+  durationSeconds: NumberStats;
+  turnCount: NumberStats;
+  tokens: NumberStats;
+  costUsd: NumberStats;
+};
+
+/** Stat name → the attribute holding it in the sessions index and, copied per turn, in the turns index. */
+const STAT_ATTRIBUTES = {
+  durationSeconds: { sessions: 'durationSeconds', turns: 'sessionDurationSeconds' },
+  turnCount: { sessions: 'turnCount', turns: 'sessionTurnCount' },
+  tokens: { sessions: 'tokens', turns: 'sessionTokens' },
+  costUsd: { sessions: 'costUsd', turns: 'sessionCostUsd' },
+} as const;
+
+/**
+ * `/v1/search/sessions`: one hit per session. With query text or a role, the turns index answers with
+ * `distinct: sessionId` — a session matches when one of its turns (said by that role) matches, and the
+ * engine counts hits and facet values per session, exactly. Otherwise the sessions index answers
+ * directly. Statistics come from a second query in the same multi-search round trip.
+ */
+export async function searchSessions(
+  deps: SearchDeps,
+  request: SearchRequest,
+  scope: Scope = {},
+): Promise<SearchPage<SessionHit> & { stats: SessionStats }> {
+  const viaTurns = request.q.trim() !== '' || request.role !== undefined;
+  const index = viaTurns ? deps.names.turns : deps.names.sessions;
+  const filter = buildFilter(request, viaTurns ? 'sessionTurns' : 'sessions', scope);
+  const common = viaTurns ? { q: request.q, filter, distinct: 'sessionId', matchingStrategy: 'all' } : { q: '', filter };
+  const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (viaTurns ? names.turns : names.sessions));
+  const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
+  const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);
+
+  const [main, statsResponse] = await deps.engine.multiSearch<Record<string, unknown>>([
+    {
+      indexUid: index,
+      ...common,
+      page: request.page,
+      hitsPerPage: request.hitsPerPage,
+      facets: request.facets,
+      sort,
+      ...(viaTurns
+        ? { attributesToRetrieve: ['sessionId', 'turnIndex', 'text'], ...highlightParams(true) }
+        : { attributesToRetrieve: ['*'] }),
+    },
+    { indexUid: index, ...common, page: 1, hitsPerPage: 0, facets: statAttributes },
+  ]);
+
+  let sessions: SessionDocument[];
+  if (viaTurns) {
+    const ids = main!.hits.map((hit) => (hit as unknown as TurnDocument).sessionId);
+    const byId = new Map<string, SessionDocument>();
+    if (ids.length > 0) {
+      const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, {
+        filter: anyOf('sessionId', ids),
+        limit: ids.length,
+      });
+      for (const doc of results) byId.set(doc.sessionId, doc);
+    }
+    sessions = ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined);
+  } else {
+    sessions = main!.hits as unknown as SessionDocument[];
+  }
+
+  const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
+  if (viaTurns) {
+    for (const hit of main!.hits as unknown as Array<TurnDocument & { _formatted?: { text?: string } }>) {
+      matchedTurn.set(hit.sessionId, { text: hit._formatted?.text ?? hit.text, turnIndex: hit.turnIndex });
+    }
+  }
+  const hits = sessions.map((doc): SessionHit => {
+    const match = matchedTurn.get(doc.sessionId);
+    return {
+      ...presentSession(doc),
+      snippet: markedHtml(match ? match.text : doc.preview),
+      matchedTurnIndex: match?.turnIndex ?? null,
+    };
+  });
+
+  const stat = (name: keyof typeof STAT_ATTRIBUTES) => {
+    const attribute = viaTurns ? STAT_ATTRIBUTES[name].turns : STAT_ATTRIBUTES[name].sessions;
+    return numberStats(statsResponse!.facetDistribution?.[attribute], statsResponse!.facetStats?.[attribute], MAX_VALUES_PER_FACET);
+  };
+  return {
+    hits,
+    totalHits: main!.totalHits ?? 0,
+    page: main!.page ?? request.page,
+    hitsPerPage: main!.hitsPerPage ?? request.hitsPerPage,
+    totalPages: main!.totalPages ?? 0,
+    facets: facetsView(main!.facetDistribution, request.facets),
+    processingTimeMs: main!.processingTimeMs + statsResponse!.processingTimeMs,
+    stats: {
+      count: statsResponse!.totalHits ?? 0,
+      durationSeconds: stat('durationSeconds'),
+      turnCount: stat('turnCount'),
+      tokens: stat('tokens'),
+      costUsd: stat('costUsd'),
+    },
+  };
+}
+
+/** `/v1/sessions/{id}`: the session and all its turns; 404 when missing or outside the caller's scope. */
+export async function getSession(deps: SearchDeps, sessionId: string, scope: Scope = {}) {
+  let doc: SessionDocument;
+  try {
+    doc = await deps.engine.request<SessionDocument>(
+      'GET',
+      `/indexes/${encodeURIComponent(deps.names.sessions)}/documents/${encodeURIComponent(documentKey(sessionId))}`,
+    );
+  } catch (error) {
+    if (error instanceof EngineError && error.engineCode === 'document_not_found') throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
+    throw error;
+  }
+  if (doc.sessionId !== sessionId || (scope.companions && !scope.companions.includes(doc.companionId ?? ''))) {
+    throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
+  }
+  return { ...presentSession(doc), turns: await sessionTurns(deps, sessionId) };
+}

@@ -1,0 +1,71 @@
+import type { Session } from '../../model.js';
+import { SourceHttp, SourceHttpError, type SourceHttpOptions } from '../http.js';
+import { InvalidRecordError, describeZodError, type ListedSession, type ListingProblem, type SessionSource } from '../source.js';
+import { mapNapsterSession } from './map.js';
+import { NapsterSessionDetail, NapsterSessionPage, NapsterSessionSummary } from './schema.js';
+
+export const NAPSTER_PAGE_SIZE = 100;
+
+/**
+ * Napster Companion Sessions API: `GET /public/sessions?pageIndex&pageSize` (0-based pages) lists
+ * summaries; `GET /public/sessions/{id}` has the transcript. Authenticated with `X-Api-Key`.
+ */
+export function createNapsterSource(options: {
+  apiKey: string;
+  baseUrl: string;
+  rps: number;
+  concurrency: number;
+  http?: Partial<SourceHttpOptions>;
+}): SessionSource {
+  const http = new SourceHttp({
+    baseUrl: options.baseUrl,
+    headers: { 'x-api-key': options.apiKey },
+    rps: options.rps,
+    concurrency: options.concurrency,
+    ...options.http,
+  });
+
+  async function loadById(sessionId: string): Promise<Session | undefined> {
+    let body: unknown;
+    try {
+      body = await http.getJson(`/public/sessions/${encodeURIComponent(sessionId)}`);
+    } catch (error) {
+      // Listed a moment ago, gone now: deleted upstream in between. Not an error of ours.
+      if (error instanceof SourceHttpError && error.status === 404) return undefined;
+      throw error;
+    }
+    const parsed = NapsterSessionDetail.safeParse(body);
+    if (!parsed.success) throw new InvalidRecordError(describeZodError(parsed.error));
+    if (parsed.data.id !== sessionId) throw new InvalidRecordError(`detail for ${sessionId} carries id ${parsed.data.id}`);
+    return mapNapsterSession(parsed.data);
+  }
+
+  async function* list(): AsyncIterable<ListedSession | ListingProblem> {
+    for (let pageIndex = 0; ; pageIndex++) {
+      const body = await http.getJson('/public/sessions', { pageIndex, pageSize: NAPSTER_PAGE_SIZE });
+      const page = NapsterSessionPage.safeParse(body);
+      if (!page.success) throw new InvalidRecordError(`session list page ${pageIndex}: ${describeZodError(page.error)}`);
+      for (const item of page.data.items) {
+        const summary = NapsterSessionSummary.safeParse(item);
+        if (!summary.success) {
+          const id = (item as { id?: unknown } | null)?.id;
+          yield { problem: describeZodError(summary.error), sessionId: typeof id === 'string' ? id : undefined };
+          continue;
+        }
+        const { id, createdAt, closedAt } = summary.data;
+        yield {
+          sessionId: id,
+          createdAt,
+          inProgress: closedAt == null,
+          load: () => loadById(id),
+        };
+      }
+      const pageSize = page.data.pageSize ?? NAPSTER_PAGE_SIZE;
+      const total = page.data.filteredCount ?? page.data.totalCount;
+      const seen = pageIndex * pageSize + page.data.items.length;
+      if (page.data.items.length === 0 || (total != null ? seen >= total : page.data.items.length < pageSize)) return;
+    }
+  }
+
+  return { name: 'napster', list, loadById, stats: http.stats, close: () => http.close() };
+}

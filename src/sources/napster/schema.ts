@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Napster Companion Sessions API payloads (`GET /public/sessions`, `GET /public/sessions/{id}`).
+ * Unknown fields are allowed (vendors add fields); the ones we map must have the right types.
+ */
+export const NapsterConversationItem = z.object({
+  role: z.enum(['user', 'agent']),
+  text: z.string(),
+  timestamp: z.number().finite().nonnegative().nullish(),
+});
+export type NapsterConversationItem = z.infer<typeof NapsterConversationItem>;
+
+export const NapsterSessionSummary = z.object({
+  id: z.string().min(1).max(512),
+  companionId: z.string().nullish(),
+  functions: z.array(z.string()).nullish(),
+  knowledgeBaseId: z.string().nullish(),
+  faqIds: z.array(z.string()).nullish(),
+  externalClientId: z.string().nullish(),
+  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullish(),
+  createdAt: z.number().finite().nonnegative(),
+  startedAt: z.number().finite().nonnegative().nullish(),
+  closedAt: z.number().finite().nonnegative().nullish(),
+});
+export type NapsterSessionSummary = z.infer<typeof NapsterSessionSummary>;
+
+export const NapsterSessionDetail = NapsterSessionSummary.extend({
+  conversation: z.object({ items: z.array(NapsterConversationItem) }),
+});
+export type NapsterSessionDetail = z.infer<typeof NapsterSessionDetail>;
+
+/** The list page; its items are checked one by one so one bad summary does not lose the page. */
+export const NapsterSessionPage = z.object({
+  items: z.array(z.unknown()),
+  filteredCount: z.number().int().nonnegative().nullish(),
+  totalCount: z.number().int().nonnegative().nullish(),
+  pageIndex: z.number().int().nonnegative().nullish(),
+  pageSize: z.number().int().positive().nullish(),
+});
+export type NapsterSessionPage = z.infer<typeof NapsterSessionPage>;

@@ -1,0 +1,54 @@
+import { createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+
+/** The shared corpora, read at run time from ../shared beside the repository (never copied in). */
+export const CORPORA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpora');
+export const NAPSTER_CORPUS = path.join(CORPORA_DIR, 'sgd-napster-sessions.jsonl.gz');
+export const AGENTS_CORPUS = path.join(CORPORA_DIR, 'tm4-agent-sessions.jsonl.gz');
+
+export async function* readCorpus<T = Record<string, unknown>>(file: string, limit = Infinity): AsyncIterable<T> {
+  if (!existsSync(file)) throw new Error(`Corpus not found at ${file}: ../shared must sit beside the repository`);
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  let count = 0;
+  for await (const line of lines) {
+    if (count >= limit) break;
+    if (line.trim() === '') continue;
+    count++;
+    yield JSON.parse(line) as T;
+  }
+  lines.close();
+}
+
+export async function loadCorpus<T = Record<string, unknown>>(file: string, limit = Infinity): Promise<T[]> {
+  const records: T[] = [];
+  for await (const record of readCorpus<T>(file, limit)) records.push(record);
+  return records;
+}
+
+/**
+ * Words as the engine's tokenizer sees them for plain text: lowercase, split on anything that is not
+ * a letter or digit. Sentence punctuation breaks phrases (the engine puts a large position gap there),
+ * so text is split into segments first and a phrase must lie within one.
+ */
+export function segments(text: string): string[][] {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/[.!?;:\n]+/)
+    .map((segment) => segment.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+}
+
+export function containsPhrase(text: string, phrase: string): boolean {
+  const words = phrase.toLowerCase().split(/\s+/).filter(Boolean);
+  for (const segment of segments(text)) {
+    outer: for (let i = 0; i + words.length <= segment.length; i++) {
+      for (let j = 0; j < words.length; j++) if (segment[i + j] !== words[j]) continue outer;
+      return true;
+    }
+  }
+  return false;
+}
