@@ -18,6 +18,12 @@ const facetable = { facetSearch: true, filter: { equality: true, comparison: fal
 const numeric = { facetSearch: false, filter: { equality: true, comparison: true } };
 
 /**
+ * The engine's default rules, with `sort` moved first: `sort=newest` must order hits by time, not only
+ * break relevance ties. Without a `sort` parameter the rule does nothing and relevance ranks as usual.
+ */
+const SORT_FIRST = ['sort', 'words', 'typo', 'proximity', 'attribute', 'exactness'];
+
+/**
  * Turns are the only searchable text. Only `text` is searchable (ids and tags are filtered, never
  * matched by words), and each filterable attribute enables just the filter features it is used for:
  * both keep indexing close to the engine's bulk speed. Proximity stays at the default `byWord`
@@ -42,6 +48,7 @@ export const turnsSettings = {
     },
   ],
   sortableAttributes: ['timestamp', 'sessionStartedAt', 'turnIndex'],
+  rankingRules: SORT_FIRST,
   pagination: { maxTotalHits: MAX_TOTAL_HITS },
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
 };
@@ -57,6 +64,7 @@ export const sessionsSettings = {
     },
   ],
   sortableAttributes: ['startedAt', 'createdAt'],
+  rankingRules: SORT_FIRST,
   pagination: { maxTotalHits: MAX_TOTAL_HITS },
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
 };

@@ -18,7 +18,7 @@ type CorpusSession = NapsterRecord & {
 };
 
 const SESSIONS = 3_000;
-const PHRASES = ['san jose', 'thank you', 'bus tickets', 'restaurant', 'the weather', 'make a reservation', 'rental car'];
+const PHRASES = ['san jose', 'thank you', 'one way', 'restaurant', 'new york', 'make a reservation', 'rental car', 'i would like'];
 
 let corpus: CorpusSession[];
 let upstream: NapsterUpstream;
