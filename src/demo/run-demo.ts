@@ -13,14 +13,16 @@ export const DEMO_SESSIONS = 2_000;
  * `demo_` prefix so demo data never mixes with a real deployment's.
  */
 export async function runDemo(config: Config, log: Logger, io: CliIo) {
-  const upstream = await startNapsterUpstream({ records: generateDemoSessions(DEMO_SESSIONS) });
+  // Dated up to now, so `from`/`to` and `sort=newest` behave as they would on live data.
+  const upstream = await startNapsterUpstream({ records: generateDemoSessions(DEMO_SESSIONS, { now: Math.floor(Date.now() / 1000) }) });
   const demoConfig: Config = {
     ...config,
     indexPrefix: `${config.indexPrefix}demo_`,
     napster: { apiKey: upstream.apiKey, baseUrl: upstream.url },
     agents: undefined,
-    sourceRps: Math.max(config.sourceRps, 500),
-    sourceConcurrency: Math.max(config.sourceConcurrency, 8),
+    // The upstream is local: no vendor rate limit to respect.
+    sourceRps: Math.max(config.sourceRps, 5_000),
+    sourceConcurrency: Math.max(config.sourceConcurrency, 16),
     syncIntervalSeconds: config.syncIntervalSeconds === 0 ? 0 : Math.min(config.syncIntervalSeconds, 300),
   };
   let server;
