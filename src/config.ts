@@ -6,9 +6,11 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+// URL.canParse alone accepts `localhost:7700` (scheme "localhost:"), a likely typo that would only
+// fail later, at the first request, without naming the variable.
 const optionalUrl = (name: string) =>
-  optionalString.refine((value) => value === undefined || URL.canParse(value), {
-    message: `${name} must be an absolute URL such as http://127.0.0.1:7700`,
+  optionalString.refine((value) => value === undefined || (/^https?:\/\/[^/]/i.test(value) && URL.canParse(value)), {
+    message: `${name} must be an absolute http(s) URL such as http://127.0.0.1:7700`,
   });
 
 const integer = (min: number, max: number, fallback: number) =>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Role, Session, SourceKind } from '../model.js';
+import { InvalidRecordError } from '../sources/source.js';
 
 /**
  * One session becomes one session document and one document per turn. Turn documents carry every
@@ -95,9 +96,34 @@ export function sessionDuration(session: Session): number | null {
   return null;
 }
 
+/**
+ * Cut at a code point boundary: a lone surrogate half (an emoji cut in two) makes the engine reject
+ * the whole document batch ("unexpected end of hex escape"), not only this document.
+ */
+function previewOf(text: string): string {
+  if (text.length <= PREVIEW_CHARS) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(PREVIEW_CHARS - 1)) ? PREVIEW_CHARS - 1 : PREVIEW_CHARS;
+  return text.slice(0, end);
+}
+
+/**
+ * Vendor strings may carry lone surrogate halves (an emoji cut in two upstream). JSON.stringify keeps
+ * them as `\ud83d` escapes, which the engine refuses for the whole batch: replace them with U+FFFD.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export function wellFormed<T extends string | null>(value: T): T {
+  return (value === null ? value : value.replace(LONE_SURROGATE, '\uFFFD')) as T;
+}
+
 export function flattenSession(session: Session): { session: SessionDocument; turns: TurnDocument[] } {
+  // An id cannot be repaired without becoming another id; such a session is reported and skipped.
+  if (wellFormed(session.sessionId) !== session.sessionId) throw new InvalidRecordError('session id is not valid Unicode (lone surrogate)');
   const startedAt = session.startedAt ?? session.createdAt;
-  const tags = tagStrings(session.tags);
+  const tags = tagStrings(session.tags).map(wellFormed);
+  const companionId = wellFormed(session.companionId);
+  const externalClientId = wellFormed(session.externalClientId);
+  const tenantId = wellFormed(session.tenantId);
   const durationSeconds = sessionDuration(session);
   const tokens = sumOrNull(session.usage.llmInputTokens, session.usage.llmOutputTokens);
   let userTurnCount = 0;
@@ -109,12 +135,12 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       source: session.source,
       turnIndex: turn.turnIndex,
       role: turn.role,
-      text: turn.text,
+      text: wellFormed(turn.text),
       timestamp: turn.timestamp,
       offsetSeconds: turn.offsetSeconds,
-      companionId: session.companionId,
-      externalClientId: session.externalClientId,
-      tenantId: session.tenantId,
+      companionId,
+      externalClientId,
+      tenantId,
       tags,
       sessionStartedAt: startedAt,
       sessionDurationSeconds: durationSeconds,
@@ -129,9 +155,9 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       id: documentKey(session.sessionId),
       sessionId: session.sessionId,
       source: session.source,
-      companionId: session.companionId,
-      externalClientId: session.externalClientId,
-      tenantId: session.tenantId,
+      companionId,
+      externalClientId,
+      tenantId,
       tags,
       createdAt: session.createdAt,
       startedAt,
@@ -148,8 +174,8 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       ttsCharacters: session.usage.ttsCharacters,
       costUsd: session.usage.costUsd,
       interruptionCount: session.usage.interruptionCount,
-      recordingUrl: session.recordingUrl,
-      preview: (firstUserTurn?.text ?? '').slice(0, PREVIEW_CHARS),
+      recordingUrl: wellFormed(session.recordingUrl),
+      preview: previewOf(wellFormed(firstUserTurn?.text ?? '')),
     },
     turns,
   };

@@ -68,12 +68,24 @@ function filterValues(query: Record<string, string[]>, name: string): string[] {
   return [...new Set(values)];
 }
 
-/** ISO-8601 date or date-time, or Unix seconds → Unix seconds. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * ISO-8601 date or date-time, or Unix seconds → Unix seconds. Without an offset, times are UTC. A bare
+ * date as `to` means the end of that day: `from=2026-01-01&to=2026-01-31` is all of January.
+ */
 export function parseTime(name: string, value: string): number {
   if (/^\d{1,12}(\.\d+)?$/.test(value)) return Number(value);
-  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    const millis = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-    if (!Number.isNaN(millis)) return millis / 1000;
+  const parts = ISO_DATE_TIME.exec(value);
+  if (parts) {
+    const [, year, month, day, time = '00:00', zone = 'Z'] = parts;
+    // Date.parse would read an offset-less date-time in the server's time zone, which means nothing to
+    // a caller and would make results depend on where the service runs.
+    const millis = Date.parse(`${year}-${month}-${day}T${time}${zone}`);
+    // Date.parse rolls impossible days over (02-30 becomes 03-02); such a date is a typo, not a request.
+    const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+    const wholeDay = parts[4] === undefined && name === 'to' ? 86_400 - 0.001 : 0;
+    if (!Number.isNaN(millis) && Number(day) <= daysInMonth) return millis / 1000 + wholeDay;
   }
   throw new BadRequestError(`Invalid '${name}': expected an ISO-8601 date or date-time, or Unix seconds, got '${value.slice(0, 40)}'`);
 }

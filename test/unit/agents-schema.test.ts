@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { AgentSessionDetailEnvelope, AgentSessionPage, AgentSessionSummary } from '../../src/sources/agents/schema.js';
+import { describeZodError } from '../../src/sources/source.js';
+
+const summary = {
+  session_id: '0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+  tenant_id: 'tenant-east',
+  character_slug: 'pizza-bot',
+  user: 'u-17',
+  room_name: 'room-0b6f5a3e',
+  origin_url: 'https://shop.example.test/order',
+  metadata: { plan: 'pro', region: 'eu' },
+  created_at: '2026-03-01T12:00:00.000Z',
+  finalized_at: '2026-03-01T12:01:00.000Z',
+  session_duration_seconds: 58,
+  turn_count: 2,
+  interruption_count: 0,
+  llm_input_tokens: 500,
+  llm_output_tokens: 40,
+  stt_audio_seconds: 20,
+  tts_characters: 90,
+  estimated_cost_usd: 0.0021,
+  recording_url: 's3://rec/0b6f5a3e.ogg',
+  recording_presigned_url: 'https://rec.example.test/0b6f5a3e.ogg?X-Amz-Signature=abc',
+  transcript: [
+    { role: 'user', text: 'A margherita, please.', turn_index: 0, ts: 3.5 },
+    { role: 'assistant', text: 'Coming right up.', turn_index: 1, ts: 6 },
+  ],
+  transcript_text: 'user: A margherita, please.\nassistant: Coming right up.',
+};
+
+function problem(record: unknown): string {
+  const parsed = AgentSessionSummary.safeParse(record);
+  if (parsed.success) throw new Error('expected the record to be rejected');
+  return describeZodError(parsed.error);
+}
+
+describe('AgentSessionSummary', () => {
+  it('accepts a complete session summary', () => {
+    expect(AgentSessionSummary.parse(summary).session_id).toBe(summary.session_id);
+  });
+
+  it('accepts a minimal summary: session_id, created_at and a transcript', () => {
+    expect(AgentSessionSummary.safeParse({ session_id: 's', created_at: '2026-03-01T12:00:00Z', transcript: [] }).success).toBe(true);
+  });
+
+  it('accepts null for the optional fields of a session in progress', () => {
+    const inProgress = {
+      ...summary,
+      finalized_at: null,
+      user: null,
+      metadata: null,
+      session_duration_seconds: null,
+      estimated_cost_usd: null,
+      recording_url: null,
+    };
+    expect(AgentSessionSummary.safeParse(inProgress).success).toBe(true);
+  });
+
+  it('accepts a numeric user id', () => {
+    expect(AgentSessionSummary.safeParse({ ...summary, user: 1234 }).success).toBe(true);
+  });
+
+  it('accepts metadata with nested values, which the mapping then leaves out', () => {
+    expect(AgentSessionSummary.safeParse({ ...summary, metadata: { nested: { a: 1 }, list: [1] } }).success).toBe(true);
+  });
+
+  it('accepts transcript turns without turn_index or ts, and the role agent', () => {
+    const transcript = [{ role: 'user', text: 'hi' }, { role: 'agent', text: 'hello', ts: null, turn_index: null }];
+    expect(AgentSessionSummary.safeParse({ ...summary, transcript }).success).toBe(true);
+  });
+
+  it('rejects a summary without a transcript, naming transcript', () => {
+    const { transcript: _omitted, ...withoutTranscript } = summary;
+    expect(problem(withoutTranscript)).toMatch(/^transcript: /);
+  });
+
+  it('rejects a transcript given as text, naming transcript', () => {
+    expect(problem({ ...summary, transcript: summary.transcript_text })).toMatch(/^transcript: /);
+  });
+
+  it('rejects created_at that is not a date, naming created_at', () => {
+    expect(problem({ ...summary, created_at: 'not a date' })).toBe('created_at: expected an ISO-8601 date-time');
+    expect(problem({ ...summary, created_at: '2026-13-01T00:00:00Z' })).toMatch(/^created_at: /);
+  });
+
+  it('rejects created_at given as a number, naming created_at', () => {
+    expect(problem({ ...summary, created_at: 1_772_366_400 })).toMatch(/^created_at: /);
+  });
+
+  it('rejects a bad finalized_at, naming finalized_at', () => {
+    expect(problem({ ...summary, finalized_at: 'soon' })).toMatch(/^finalized_at: /);
+  });
+
+  it('rejects a non-string or empty session_id, naming session_id', () => {
+    expect(problem({ ...summary, session_id: 17 })).toMatch(/^session_id: /);
+    expect(problem({ ...summary, session_id: '' })).toMatch(/^session_id: /);
+  });
+
+  it('rejects an unknown transcript role, naming the turn', () => {
+    const transcript = [summary.transcript[0], { role: 'system', text: 'x' }];
+    expect(problem({ ...summary, transcript })).toMatch(/^transcript\.1\.role: /);
+  });
+
+  it('rejects a negative ts and non-numeric usage figures, naming each', () => {
+    expect(problem({ ...summary, transcript: [{ role: 'user', text: 'x', ts: -1 }] })).toMatch(/^transcript\.0\.ts: /);
+    expect(problem({ ...summary, llm_input_tokens: '500' })).toMatch(/^llm_input_tokens: /);
+    expect(problem({ ...summary, estimated_cost_usd: -0.1 })).toMatch(/^estimated_cost_usd: /);
+  });
+
+  it('rejects a boolean user and metadata that is not an object', () => {
+    expect(problem({ ...summary, user: true })).toMatch(/^user: /);
+    expect(problem({ ...summary, metadata: ['plan'] })).toMatch(/^metadata: /);
+  });
+});
+
+describe('AgentSessionPage', () => {
+  it('accepts the envelope whatever its results hold, so each record is checked on its own', () => {
+    const page = { success: true, message: 'ok', errors: null, data: { results: [summary, 42], count: 2, next: null, previous: null } };
+    expect(AgentSessionPage.parse(page).data.results).toHaveLength(2);
+  });
+
+  it('rejects an envelope without data.results', () => {
+    expect(AgentSessionPage.safeParse({ success: true, data: {} }).success).toBe(false);
+  });
+});
+
+describe('AgentSessionDetailEnvelope', () => {
+  it('accepts any data, which is then checked as a summary', () => {
+    expect(AgentSessionDetailEnvelope.parse({ success: true, data: summary }).data).toEqual(summary);
+  });
+});

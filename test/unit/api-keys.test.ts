@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { ApiKeys, isLoopbackHost, loadApiKeys } from '../../src/http/api-keys.js';
+
+const SEARCH_KEY = 'search-key-0123456789';
+const ADMIN_KEY = 'admin-key-0123456789';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'api-keys-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileCount = 0;
+function keysFile(content: string): string {
+  const file = path.join(dir, `keys-${fileCount++}.json`);
+  writeFileSync(file, content);
+  return file;
+}
+
+function loadError(file: string): string {
+  try {
+    loadApiKeys(file);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('isLoopbackHost', () => {
+  it.each(['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]'])('treats %s as loopback', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.com', '127.0.0.1.example.com', 'localhost.example.com', '1127.0.0.1', ''])(
+    'treats %j as reachable from outside',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
+});
+
+describe('ApiKeys', () => {
+  const keys = new ApiKeys([
+    { key: SEARCH_KEY, name: 'support', role: 'search', companions: ['comp_a'] },
+    { key: ADMIN_KEY, name: 'ops', role: 'admin' },
+  ]);
+
+  it('finds the caller of a known key, with role and companion scope', () => {
+    expect(keys.find(SEARCH_KEY)).toEqual({ name: 'support', role: 'search', companions: ['comp_a'] });
+    expect(keys.find(ADMIN_KEY)).toEqual({ name: 'ops', role: 'admin', companions: undefined });
+  });
+
+  it('finds nothing for unknown, prefixed, truncated or empty keys', () => {
+    for (const presented of ['', 'nope', SEARCH_KEY.slice(0, -1), `${SEARCH_KEY} `, SEARCH_KEY.toUpperCase()]) {
+      expect(keys.find(presented)).toBeUndefined();
+    }
+  });
+
+  it('counts its keys', () => {
+    expect(keys.size).toBe(2);
+  });
+});
+
+describe('loadApiKeys', () => {
+  it('reads a file of key entries', () => {
+    const file = keysFile(
+      JSON.stringify([
+        { key: SEARCH_KEY, name: 'support', role: 'search', companions: ['comp_a', 'comp_b'] },
+        { key: ADMIN_KEY, name: 'ops', role: 'admin' },
+      ]),
+    );
+    const keys = loadApiKeys(file);
+    expect(keys.size).toBe(2);
+    expect(keys.find(SEARCH_KEY)).toMatchObject({ role: 'search', companions: ['comp_a', 'comp_b'] });
+    expect(keys.find(ADMIN_KEY)).toMatchObject({ name: 'ops', role: 'admin' });
+  });
+
+  it('fails naming API_KEYS_FILE when the file is missing or not JSON', () => {
+    expect(loadError(path.join(dir, 'missing.json'))).toMatch(/^API_KEYS_FILE: cannot read/);
+    expect(loadError(keysFile('[{"key": '))).toMatch(/^API_KEYS_FILE: cannot read/);
+  });
+
+  it('fails on an empty list or an object instead of a list', () => {
+    expect(loadError(keysFile('[]'))).toMatch(/^API_KEYS_FILE: /);
+    expect(loadError(keysFile(JSON.stringify({ key: SEARCH_KEY, name: 'x', role: 'search' })))).toMatch(/^API_KEYS_FILE: \(root\)/);
+  });
+
+  it('fails on a key shorter than 16 characters, naming the entry', () => {
+    const message = loadError(keysFile(JSON.stringify([{ key: 'short', name: 'x', role: 'search' }])));
+    expect(message).toBe('API_KEYS_FILE: 0.key: keys must be at least 16 characters');
+  });
+
+  it('fails on an unknown role, a missing name or an empty companion list, naming the field', () => {
+    expect(loadError(keysFile(JSON.stringify([{ key: SEARCH_KEY, name: 'x', role: 'owner' }])))).toMatch(/^API_KEYS_FILE: 0\.role: /);
+    expect(loadError(keysFile(JSON.stringify([{ key: SEARCH_KEY, role: 'search' }])))).toMatch(/^API_KEYS_FILE: 0\.name: /);
+    const noCompanions = [{ key: ADMIN_KEY, name: 'ops', role: 'admin' }, { key: SEARCH_KEY, name: 'x', role: 'search', companions: [] }];
+    expect(loadError(keysFile(JSON.stringify(noCompanions)))).toMatch(/^API_KEYS_FILE: 1\.companions: /);
+  });
+
+  it('fails when a key is listed twice, naming the entry but not the key', () => {
+    const file = keysFile(
+      JSON.stringify([
+        { key: SEARCH_KEY, name: 'first', role: 'search' },
+        { key: SEARCH_KEY, name: 'second', role: 'admin' },
+      ]),
+    );
+    const message = loadError(file);
+    expect(message).toBe("API_KEYS_FILE: the key of 'second' is listed twice");
+    expect(message).not.toContain(SEARCH_KEY);
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+function configError(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults (CONTRACT §2)', () => {
+  it('runs an embedded engine on 127.0.0.1:3000 with no sources when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      engine: { url: undefined, apiKey: undefined, bin: undefined },
+      dataDir: './data',
+      host: '127.0.0.1',
+      port: 3000,
+      indexPrefix: '',
+      napster: undefined,
+      agents: undefined,
+      sourceRps: 10,
+      sourceConcurrency: 4,
+      syncIntervalSeconds: 3600,
+      apiKeysFile: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats empty and blank variables as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: '  ', DATA_DIR: '', LOG_LEVEL: '', SOURCE_RPS: ' ', MEILI_URL: '' })).toEqual(loadConfig({}));
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).toEqual(loadConfig({}));
+  });
+});
+
+describe('loadConfig values', () => {
+  it('reads every variable', () => {
+    const config = loadConfig({
+      MEILI_URL: 'http://127.0.0.1:7700',
+      MEILI_API_KEY: 'search-key',
+      MEILI_BIN: '/opt/meilisearch',
+      DATA_DIR: '/var/lib/ts',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      INDEX_PREFIX: 'test_',
+      NAPSTER_API_KEY: 'nk',
+      NAPSTER_BASE_URL: 'http://127.0.0.1:9000',
+      AGENTS_API_KEY: 'ak',
+      AGENTS_BASE_URL: 'https://agents.example.test',
+      AGENTS_LIST_PATH: '/sessions/',
+      AGENTS_DETAIL_PATH: '/sessions/{id}',
+      SOURCE_RPS: '2.5',
+      SOURCE_CONCURRENCY: '8',
+      SYNC_INTERVAL_SECONDS: '0',
+      API_KEYS_FILE: '/etc/ts/keys.json',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toEqual({
+      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', bin: '/opt/meilisearch' },
+      dataDir: '/var/lib/ts',
+      host: '0.0.0.0',
+      port: 8080,
+      indexPrefix: 'test_',
+      napster: { apiKey: 'nk', baseUrl: 'http://127.0.0.1:9000' },
+      agents: {
+        apiKey: 'ak',
+        baseUrl: 'https://agents.example.test',
+        listPath: '/sessions/',
+        detailPath: '/sessions/{id}',
+      },
+      sourceRps: 2.5,
+      sourceConcurrency: 8,
+      syncIntervalSeconds: 0,
+      apiKeysFile: '/etc/ts/keys.json',
+      logLevel: 'debug',
+    });
+  });
+
+  it('prefers MEILI_MASTER_KEY over MEILI_API_KEY', () => {
+    expect(loadConfig({ MEILI_MASTER_KEY: 'master', MEILI_API_KEY: 'other' }).engine.apiKey).toBe('master');
+  });
+
+  it('trims surrounding whitespace from values', () => {
+    expect(loadConfig({ PORT: ' 8080 ', NAPSTER_API_KEY: ' nk\n' })).toMatchObject({ port: 8080, napster: { apiKey: 'nk' } });
+  });
+
+  it('enables Napster with its default base URL when only the key is set', () => {
+    expect(loadConfig({ NAPSTER_API_KEY: 'nk' }).napster).toEqual({ apiKey: 'nk', baseUrl: 'https://companion-api.napster.com' });
+  });
+
+  it('enables agents only when both key and base URL are set, with the default paths', () => {
+    expect(loadConfig({ AGENTS_API_KEY: 'ak' }).agents).toBeUndefined();
+    expect(loadConfig({ AGENTS_BASE_URL: 'http://127.0.0.1:9001' }).agents).toBeUndefined();
+    expect(loadConfig({ AGENTS_API_KEY: 'ak', AGENTS_BASE_URL: 'http://127.0.0.1:9001' }).agents).toEqual({
+      apiKey: 'ak',
+      baseUrl: 'http://127.0.0.1:9001',
+      listPath: '/api/agents/agent-session/',
+      detailPath: '/api/agents/agent-session/{id}/',
+    });
+  });
+
+  it('accepts the bounds: port 0 and 65535, concurrency 1, sync interval 0', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65_535);
+    expect(loadConfig({ SOURCE_CONCURRENCY: '1' }).sourceConcurrency).toBe(1);
+    expect(loadConfig({ SYNC_INTERVAL_SECONDS: '0' }).syncIntervalSeconds).toBe(0);
+  });
+});
+
+describe('loadConfig rejections name the variable', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['SOURCE_RPS', '0'],
+    ['SOURCE_RPS', '-3'],
+    ['SOURCE_RPS', 'fast'],
+    ['SOURCE_CONCURRENCY', '0'],
+    ['SOURCE_CONCURRENCY', '1.5'],
+    ['SOURCE_CONCURRENCY', '1000'],
+    ['SYNC_INTERVAL_SECONDS', '-1'],
+    ['SYNC_INTERVAL_SECONDS', 'hourly'],
+    ['LOG_LEVEL', 'verbose'],
+    ['LOG_LEVEL', 'INFO'],
+    ['INDEX_PREFIX', 'has space'],
+    ['INDEX_PREFIX', 'dots.not.allowed'],
+    ['INDEX_PREFIX', 'x'.repeat(65)],
+    ['AGENTS_DETAIL_PATH', '/api/agents/agent-session/'],
+    ['MEILI_URL', 'not a url'],
+    ['MEILI_URL', 'localhost:7700'],
+    ['MEILI_URL', '127.0.0.1:7700'],
+    ['MEILI_URL', 'ftp://127.0.0.1:7700'],
+    ['NAPSTER_BASE_URL', 'companion-api.napster.com'],
+    ['AGENTS_BASE_URL', 'http//agents.example.test'],
+  ])('%s=%j fails with a message naming the variable', (name, value) => {
+    const message = configError({ [name]: value });
+    expect(message).toMatch(/^Invalid configuration: /);
+    expect(message).toContain(`${name}: `);
+  });
+
+  it('names every invalid variable at once', () => {
+    const message = configError({ PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(message).toContain('PORT: ');
+    expect(message).toContain('LOG_LEVEL: ');
+  });
+
+  it('says what a URL must look like', () => {
+    expect(configError({ MEILI_URL: 'localhost:7700' })).toContain('MEILI_URL must be an absolute http(s) URL');
+  });
+});
