@@ -38,6 +38,7 @@ export async function runDemo(config: Config, log: Logger, io: CliIo) {
     [
       '',
       `transcript-search demo: ${indexed} synthetic sessions pulled from a local Napster-shaped API and indexed.`,
+      `  Search:  ${server.url}/   (open in a browser)`,
       `  API:     ${server.url}`,
       `  Try:     curl '${server.url}/v1/search/turns?q=refund&facets=companionId,role&hitsPerPage=3'`,
       `           curl '${server.url}/v1/search/sessions?q=%22book+a+table%22&facets=tags'`,
