@@ -3,8 +3,9 @@ import { loadConfig, type Config } from './config.js';
 import { AppError, errorMessage } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { SyncController } from './ingest/sync-controller.js';
-import { deleteClient } from './ingest/delete.js';
-import { openEngine, sourceFactories } from './runtime.js';
+import { forgetClient } from './ingest/forget-client.js';
+import { ForgottenClients } from './ingest/forgotten.js';
+import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 import { startServer } from './serve.js';
 import { runDemo } from './demo/run-demo.js';
 import { importFiles } from './ingest/import-files.js';
@@ -21,7 +22,10 @@ Commands:
                                 one pass over the configured sources; prints a JSON summary
   import FILE...                import .json/.jsonl(.gz) exports of either vendor shape
   search QUERY [--sessions] [--companion ID]... [--client ID]... [--tag K:V]... [--role user|agent] [--json]
-  forget CLIENT_ID              delete every session and turn of that external client
+  forget CLIENT_ID              delete every session and turn of that external client, and refuse
+                                its sessions from then on (sync, import, push)
+  forget --undo CLIENT_ID       re-enable a forgotten client: its sessions are accepted again
+  forget --list                 list forgotten clients
   demo                          serve with a built-in synthetic source (Quick start)
 
 Configuration is read from the environment; see README.md.`;
@@ -105,7 +109,7 @@ async function syncCommand(config: Config, log: Logger, args: string[], io: CliI
   }
   const engine = await openEngine(config);
   try {
-    const controller = new SyncController({ engine: engine.client, names: engine.names, log, sources: factories, concurrency: config.sourceConcurrency });
+    const controller = new SyncController({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log, sources: factories, concurrency: config.sourceConcurrency });
     const showProgress = io.stderr.isTTY === true;
     const summaries = await controller.run({
       full: values.full,
@@ -123,7 +127,7 @@ async function syncCommand(config: Config, log: Logger, args: string[], io: CliI
 }
 
 function syncTotals(summaries: SyncSummary[]) {
-  const sum = (key: 'sessions' | 'turns' | 'skipped' | 'failed' | 'unchanged' | 'deleted' | 'vanished' | 'retries') =>
+  const sum = (key: 'sessions' | 'turns' | 'skipped' | 'failed' | 'unchanged' | 'deleted' | 'vanished' | 'refused' | 'retries') =>
     summaries.reduce((total, summary) => total + summary[key], 0);
   return {
     sessions: sum('sessions'),
@@ -133,6 +137,7 @@ function syncTotals(summaries: SyncSummary[]) {
     unchanged: sum('unchanged'),
     deleted: sum('deleted'),
     vanished: sum('vanished'),
+    refused: sum('refused'),
     retries: sum('retries'),
     durationMs: Math.max(0, ...summaries.map((summary) => summary.durationMs)),
     sources: summaries.map(({ skippedSessions, ...summary }) => ({ ...summary, skippedSessions: skippedSessions.slice(0, 20) })),
@@ -145,7 +150,7 @@ async function importCommand(config: Config, files: string[], io: CliIo): Promis
   try {
     const result = await importFiles(engine.client, engine.names, files, (problem) => io.stderr.write(`${problem}\n`));
     io.stdout(`${JSON.stringify(result)}\n`);
-    return result.skipped > 0 ? 2 : 0;
+    return result.skipped > 0 || result.refused > 0 ? 2 : 0;
   } finally {
     await engine.close();
   }
@@ -194,12 +199,28 @@ async function searchCommand(config: Config, args: string[], io: CliIo): Promise
 }
 
 async function forgetCommand(config: Config, args: string[], io: CliIo): Promise<number> {
-  const [clientId, ...extra] = args;
-  if (!clientId || extra.length > 0) throw new AppError('bad_request', 'forget needs exactly one CLIENT_ID');
+  const { values, positionals } = parseArgs({
+    args,
+    options: { undo: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.list ? values.undo || positionals.length > 0 : positionals.length !== 1) {
+    throw new AppError('bad_request', 'forget needs exactly one CLIENT_ID (forget [--undo] CLIENT_ID), or --list alone');
+  }
+  const [clientId = ''] = positionals;
   const engine = await openEngine(config);
   try {
-    const deleted = await deleteClient(engine.client, engine.names, clientId);
-    io.stdout(`${JSON.stringify({ externalClientId: clientId, deleted })}\n`);
+    const store = new ForgottenClients(engine.client, engine.names);
+    if (values.list) {
+      io.stdout(`${JSON.stringify({ clients: await store.list() })}\n`);
+    } else if (values.undo) {
+      const removed = await store.remove(clientId);
+      if (!removed) throw new AppError('not_found', `Client '${clientId}' is not forgotten`);
+      io.stdout(`${JSON.stringify({ externalClientId: clientId, reenabled: true, forgotten: removed })}\n`);
+    } else {
+      io.stdout(`${JSON.stringify(await forgetClient(engine.client, engine.names, clientId, { by: 'cli' }))}\n`);
+    }
     return 0;
   } finally {
     await engine.close();

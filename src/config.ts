@@ -64,7 +64,8 @@ export type Env = z.infer<typeof Env>;
 export type SourceName = 'napster' | 'agents';
 
 export type Config = {
-  engine: { url?: string; apiKey?: string; bin?: string };
+  /** `apiKeyIsMaster`: the key may create narrower keys (MEILI_MASTER_KEY), or is used as it is (MEILI_API_KEY). */
+  engine: { url?: string; apiKey?: string; apiKeyIsMaster: boolean; bin?: string };
   dataDir: string;
   host: string;
   port: number;
@@ -87,7 +88,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
   return {
-    engine: { url: e.MEILI_URL, apiKey: e.MEILI_MASTER_KEY ?? e.MEILI_API_KEY, bin: e.MEILI_BIN },
+    engine: {
+      url: e.MEILI_URL,
+      apiKey: e.MEILI_MASTER_KEY ?? e.MEILI_API_KEY,
+      apiKeyIsMaster: e.MEILI_MASTER_KEY !== undefined,
+      bin: e.MEILI_BIN,
+    },
     dataDir: e.DATA_DIR,
     host: e.HOST,
     port: e.PORT,

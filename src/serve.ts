@@ -6,7 +6,7 @@ import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
 import { SyncController } from './ingest/sync-controller.js';
 import type { Logger } from './logger.js';
-import { openEngine, sourceFactories } from './runtime.js';
+import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 
 export type RunningServer = { url: string; sync: SyncController; stop(): Promise<void> };
 
@@ -23,13 +23,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
   const engine = await openEngine(config);
   const sync = new SyncController({
-    engine: engine.client,
+    engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS),
     names: engine.names,
     log,
     sources: sourceFactories(config),
     concurrency: config.sourceConcurrency,
   });
-  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync });
+  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync, searchKey: engine.searchKey });
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
     instance.once('error', reject);

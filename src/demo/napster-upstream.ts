@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local HTTP server shaped like the Napster Companion Sessions API, serving sessions it is given.
  * The demo feeds it synthetic sessions; tests and the benchmark feed it the shared corpus. Listing is
- * newest first, as the vendor pages; the session set can change while it runs (tests use that).
+ * newest first, as the vendor pages; the session set can change while it runs, even between the
+ * page requests of one listing (tests use that).
  */
 export type NapsterRecord = { id: string; createdAt: number; [key: string]: unknown };
 
@@ -14,6 +15,10 @@ export type NapsterUpstream = {
   /** Adds or replaces sessions by id. */
   upsert(records: NapsterRecord[]): void;
   remove(id: string): void;
+  /** What the API holds now, newest first. */
+  records(): NapsterRecord[];
+  /** Awaited before a list page is answered. */
+  beforeListPage: ((pageIndex: number, pageSize: number) => void | Promise<void>) | undefined;
   readonly requests: number;
   close(): Promise<void>;
 };
@@ -40,7 +45,7 @@ export async function startNapsterUpstream(options: { records: Iterable<NapsterR
     res.end(body);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     requests++;
     const url = new URL(req.url ?? '/', 'http://upstream');
     if (req.headers['x-api-key'] !== apiKey) return send(res, 401, JSON.stringify({ message: 'Invalid API key' }));
@@ -51,6 +56,7 @@ export async function startNapsterUpstream(options: { records: Iterable<NapsterR
       if (!Number.isInteger(pageIndex) || pageIndex < 0 || !Number.isInteger(pageSize) || pageSize < 1) {
         return send(res, 400, JSON.stringify({ message: 'Invalid paging' }));
       }
+      await upstream.beforeListPage?.(pageIndex, pageSize);
       const all = newestFirst();
       const items = all.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize).map(({ record }) => {
         const { conversation: _conversation, ...summary } = record;
@@ -66,11 +72,13 @@ export async function startNapsterUpstream(options: { records: Iterable<NapsterR
     return send(res, 404, JSON.stringify({ message: 'Not found' }));
   };
 
-  const server: Server = createServer(handle);
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, JSON.stringify({ message: String(error) })));
+  });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const upstream: NapsterUpstream = {
     url: `http://127.0.0.1:${port}`,
     apiKey,
     upsert,
@@ -78,6 +86,8 @@ export async function startNapsterUpstream(options: { records: Iterable<NapsterR
       byId.delete(id);
       ordered = undefined;
     },
+    records: () => newestFirst().map(({ record }) => record),
+    beforeListPage: undefined,
     get requests() {
       return requests;
     },
@@ -87,4 +97,5 @@ export async function startNapsterUpstream(options: { records: Iterable<NapsterR
         server.close(() => resolve());
       }),
   };
+  return upstream;
 }

@@ -43,11 +43,16 @@ export class EngineClient {
   // One pool per engine: connections stay open between searches, which is what keeps latency low.
   readonly #pool: Pool;
 
-  constructor(options: { url: string; apiKey?: string; connections?: number; timeoutMs?: number }) {
+  // How long a request keeps retrying while the engine is unreachable; 0 fails at once (searches: the
+  // caller gets a 503 now). Ingestion waits instead, so an engine restart mid-sync costs time, not work.
+  readonly #patienceMs: number;
+
+  constructor(options: { url: string; apiKey?: string; connections?: number; timeoutMs?: number }, shared?: { pool: Pool; patienceMs: number }) {
     this.url = options.url.replace(/\/+$/, '');
     this.#apiKey = options.apiKey;
+    this.#patienceMs = shared?.patienceMs ?? 0;
     const timeout = options.timeoutMs ?? 120_000;
-    this.#pool = new Pool(this.url, {
+    this.#pool = shared?.pool ?? new Pool(this.url, {
       connections: options.connections ?? 64,
       headersTimeout: timeout,
       bodyTimeout: timeout,
@@ -56,11 +61,33 @@ export class EngineClient {
     });
   }
 
+  /**
+   * The same engine and connections, but every request retries for up to `patienceMs` while the engine
+   * is unreachable. Safe for ingestion because its writes are idempotent: documents replace by id and
+   * deletions by filter, so a write whose answer was lost may simply be sent again.
+   */
+  patient(patienceMs: number): EngineClient {
+    return new EngineClient({ url: this.url, apiKey: this.#apiKey }, { pool: this.#pool, patienceMs });
+  }
+
+  /** Closes the connections, shared with every `patient()` view of this client. */
   async close(): Promise<void> {
-    await this.#pool.close();
+    if (!this.#pool.closed) await this.#pool.close();
   }
 
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+    const deadline = Date.now() + this.#patienceMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        return await this.#requestOnce<T>(method, path, options);
+      } catch (error) {
+        if (!(error instanceof EngineUnavailableError) || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async #requestOnce<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     let body: string | Buffer | undefined;
@@ -193,7 +220,7 @@ export class EngineClient {
 
   async fetchDocuments<T = Record<string, unknown>>(
     indexUid: string,
-    params: { filter?: string; fields?: string[]; limit?: number; offset?: number },
+    params: { filter?: string; ids?: string[]; fields?: string[]; limit?: number; offset?: number },
   ): Promise<{ results: T[]; total: number; offset: number; limit: number }> {
     return this.request('POST', `/indexes/${encodeURIComponent(indexUid)}/documents/fetch`, { body: params });
   }

@@ -108,7 +108,8 @@ function masterKeyFor(engineDir: string): string {
   }
 }
 
-export async function startEmbeddedEngine(options: { dataDir: string; bin?: string }): Promise<EmbeddedEngine> {
+/** `port`: a fixed loopback port instead of a free one (a restarted engine keeps its address). */
+export async function startEmbeddedEngine(options: { dataDir: string; bin?: string; port?: number }): Promise<EmbeddedEngine> {
   const engineDir = path.resolve(options.dataDir, 'meilisearch');
   mkdirSync(engineDir, { recursive: true });
   const recordFile = path.join(engineDir, 'engine.json');
@@ -133,7 +134,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
   }
 
   const bin = resolveMeilisearchBinary(options.bin, options.dataDir);
-  const port = await freeLoopbackPort();
+  const port = options.port ?? (await freeLoopbackPort());
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(path.join(engineDir, 'engine.log'), 'a');
   const child = spawn(

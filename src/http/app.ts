@@ -4,14 +4,18 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { AppError, statusOf, type ErrorCode } from '../errors.js';
 import type { EngineClient } from '../engine/client.js';
+import type { EngineKey } from '../engine/keys.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { SyncController } from '../ingest/sync-controller.js';
+import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerSearchTokenRoutes } from './routes/search-token.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerSyncRoutes } from './routes/sync.js';
+import { registerUiRoutes } from './routes/ui.js';
 
 export type AppDeps = {
   engine: EngineClient;
@@ -20,6 +24,10 @@ export type AppDeps = {
   /** Undefined: open API (the server then only binds loopback). */
   keys?: ApiKeys;
   sync?: SyncController;
+  /** Signs tenant tokens for POST /v1/search-token; undefined when the engine key is not a master key. */
+  searchKey?: EngineKey;
+  /** Unix milliseconds; tests pass their own to mint tokens at a chosen time. Default Date.now. */
+  now?: () => number;
 };
 
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };
@@ -59,10 +67,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     },
   }));
 
+  registerUiRoutes(app);
   registerHealthRoutes(app, deps);
   registerSearchRoutes(app, deps);
   registerSessionRoutes(app, deps);
+  registerClientRoutes(app, deps);
   registerSyncRoutes(app, deps);
+  registerSearchTokenRoutes(app, deps);
 
   app.notFound((c) => errorResponse(c, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`));
 
@@ -93,6 +104,15 @@ export function errorResponse(c: Context, code: ErrorCode, message: string) {
 /** Routes that change data call this first. */
 export function requireAdmin(caller: Caller): void {
   if (caller.role !== 'admin') throw new AppError('forbidden', 'This key may search but not change data (role admin needed)');
+}
+
+/**
+ * Routes whose effect or answer spans every companion (sync, re-enabling a forgotten client) call
+ * this: an admin key limited to some companions may change only those.
+ */
+export function requireUnscopedAdmin(caller: Caller): void {
+  requireAdmin(caller);
+  if (caller.companions) throw new AppError('forbidden', 'This key is limited to some companions; this needs an admin key without companions');
 }
 
 /** All query parameters as arrays, so repeated ones are seen. */

@@ -7,14 +7,16 @@ import type { IndexNames } from '../engine/indexes.js';
 import { AppError, errorMessage } from '../errors.js';
 import type { Session } from '../model.js';
 import { parseVendorSession } from '../sources/detect.js';
+import { filterForgotten, refusalReason } from './forgotten.js';
 import { writeSessions } from './index-writer.js';
 
 /**
  * `transcript-search import`: `.json` (one object or an array), `.jsonl`, each optionally `.gz`,
  * records of either vendor shape. JSONL is streamed, so exports of any size import in bounded memory.
- * Invalid records are reported as `file:line: reason` and skipped; the rest is imported.
+ * Invalid records are reported as `file:line: reason` and skipped; the rest is imported, except the
+ * sessions of forgotten clients, which are reported the same way and counted as `refused`.
  */
-export type ImportResult = { files: number; sessions: number; turns: number; skipped: number };
+export type ImportResult = { files: number; sessions: number; turns: number; skipped: number; refused: number };
 
 const CHUNK = 1_000;
 
@@ -24,14 +26,21 @@ export async function importFiles(
   files: string[],
   report: (problem: string) => void,
 ): Promise<ImportResult> {
-  const result: ImportResult = { files: 0, sessions: 0, turns: 0, skipped: 0 };
+  const result: ImportResult = { files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0 };
   let chunk: Session[] = [];
+  const origins = new Map<Session, string>();
   const flush = async () => {
     if (chunk.length === 0) return;
-    const written = await writeSessions(engine, names, chunk, { wait: true });
-    result.sessions += written.sessions;
-    result.turns += written.turns;
+    const { kept, refused } = await filterForgotten(engine, names, chunk);
+    for (const session of refused) report(`${origins.get(session)}: ${refusalReason(session.externalClientId)}`);
+    result.refused += refused.length;
+    if (kept.length > 0) {
+      const written = await writeSessions(engine, names, kept, { wait: true });
+      result.sessions += written.sessions;
+      result.turns += written.turns;
+    }
     chunk = [];
+    origins.clear();
   };
   for (const file of files) {
     if (!/\.(json|jsonl|ndjson)(\.gz)?$/i.test(file)) {
@@ -40,7 +49,9 @@ export async function importFiles(
     for await (const { line, record, error } of readRecords(file)) {
       if (error === undefined) {
         try {
-          chunk.push(parseVendorSession(record));
+          const session = parseVendorSession(record);
+          chunk.push(session);
+          origins.set(session, `${file}:${line}`);
           if (chunk.length >= CHUNK) await flush();
           continue;
         } catch (parseError) {

@@ -3,25 +3,30 @@ import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { anyOf, quote } from '../search/filter.js';
 import { InvalidRecordError, type ListedSession, type SessionSource } from '../sources/source.js';
 import type { Session } from '../model.js';
 import { flattenSession, type SessionDocument } from './flatten.js';
+import { eraseClientsForgottenSince } from './forget-client.js';
+import { ForgottenClients } from './forgotten.js';
 import { IndexWriter, knownSessions, staleTurnsFilter, type IndexWriterOptions } from './index-writer.js';
+import { deleteSessionsById, indexedSessionsNotIn } from './reconcile.js';
 import { MAX_SKIPPED_RECORDED, SyncStateStore, emptyStatus, type SkippedSession, type SourceStatus } from './sync-state.js';
+import { compareTotals, describeMismatches, indexedTotals, type TotalsCheck } from './totals-check.js';
 
 /**
  * One sync pass of one source. The listing is walked newest first; each entry is loaded (fetched and
  * validated) unless the index already holds it closed, flattened, and written in large batches while
  * later entries are still being fetched, so fetching hides behind indexing.
  *
- * Incremental runs stop listing once a whole page is older than the watermark less an overlap, then
- * revisit the sessions that were still in progress. The watermark only advances after a run in which
- * everything was indexed, so a crash or a failed run is simply redone by the next one: documents are
- * keyed by session id and turn index, so redoing never duplicates.
+ * Incremental runs list from the watermark less an overlap (passed to sources that filter by time,
+ * and the walk stops once a whole page is older), then revisit the sessions that were still in
+ * progress. The watermark only advances after a run in which everything was indexed, so a crash or a
+ * failed run is simply redone by the next one: documents are keyed by session id and turn index, so
+ * redoing never duplicates. Sessions the source answers "not found" for are removed from the index.
+ * At the end the source's own totals are compared with what the index holds for it.
  */
 export type SyncOptions = {
-  /** List everything, reload everything, and delete indexed sessions the source no longer lists. */
+  /** List everything, reload everything, and delete indexed sessions the source no longer has. */
   full?: boolean;
   writer?: IndexWriterOptions;
   /** Called with progress counts, for a TTY progress line. */
@@ -45,13 +50,22 @@ export type SyncSummary = {
   durationMs: number;
   error: string | null;
   skippedSessions: SkippedSession[];
+  /** Sessions of forgotten clients the source still has: not written, until the client is re-enabled. */
+  refused: number;
+  /** Null when the source reports no totals, or the run failed before comparing them. */
+  totals: TotalsCheck | null;
 };
 
 /** Sessions may appear in the listing late (vendor lag): incremental runs look this far back. */
 export const WATERMARK_OVERLAP_SECONDS = 6 * 3600;
 const KNOWN_CHECK_BATCH = 100;
-/** More than a vendor page of entries older than the window: the rest of the listing is older still. */
-const STOP_AFTER_OLD_ENTRIES = 250;
+/**
+ * More than a vendor page of entries older than the window (or, re-reading the head, already seen):
+ * the rest of the listing is older still.
+ */
+const STOP_AFTER_STALE_ENTRIES = 250;
+/** Head re-reads per run; each one only happens because the previous found sessions created meanwhile. */
+const MAX_CATCH_UP_ROUNDS = 3;
 
 export async function syncSource(
   deps: { engine: EngineClient; names: IndexNames; source: SessionSource; log: Logger; concurrency: number },
@@ -63,15 +77,24 @@ export async function syncSource(
   const previous = (await store.get(source.name)) ?? emptyStatus(source.name);
   const full = options.full === true || previous.watermark === null;
   const cutoff = full ? -Infinity : previous.watermark! - WATERMARK_OVERLAP_SECONDS;
+  const listOptions = full ? {} : { since: cutoff };
   const status: SourceStatus = { ...previous, lastRunStartedAt: new Date(started).toISOString() };
-  await store.put(status);
+  await store.put(status, { wait: false });
 
   const summary: SyncSummary = {
     source: source.name, listed: 0, sessions: 0, turns: 0, unchanged: 0, skipped: 0, failed: 0,
-    vanished: 0, deleted: 0, requests: 0, retries: 0, durationMs: 0, error: null, skippedSessions: [],
+    vanished: 0, deleted: 0, requests: 0, retries: 0, durationMs: 0, error: null, skippedSessions: [], refused: 0, totals: null,
   };
+  // Read once per pass (a listing entry does not name its client); forgets during the pass are
+  // enforced at its end.
+  const forgotten = await new ForgottenClients(engine, names).all();
   const seen = new Set<string>();
   const stillOpen = new Set(previous.openSessionIds);
+  // Skipped as malformed last time: fetched again whatever their age, since the vendor may have fixed
+  // them (or the fault was in transit). Ones still bad are skipped and recorded again.
+  const retrySkipped = new Set(previous.skippedSessions.flatMap((skipped) => (skipped.sessionId === null ? [] : [skipped.sessionId])));
+  /** Sessions the source answered "not found" for: they are removed from the index at the end. */
+  const gone: string[] = [];
   let newestIndexed = previous.watermark ?? 0;
   const failures: string[] = [];
 
@@ -96,13 +119,19 @@ export async function syncSource(
     log.warn('session skipped', { source: source.name, sessionId, reason });
   };
 
-  const load = async (sessionId: string, loadSession: () => Promise<Session | undefined>, knownTurnCount?: number) => {
+  /** Loads, flattens and buffers one session; false when the source no longer has it. */
+  const load = async (sessionId: string, loadSession: () => Promise<Session | undefined>, knownTurnCount?: number): Promise<boolean> => {
     try {
       const session = await loadSession();
       if (!session) {
-        summary.vanished++;
         stillOpen.delete(sessionId);
-        return;
+        gone.push(sessionId);
+        return false;
+      }
+      if (forgotten.covers(session)) {
+        summary.refused++;
+        stillOpen.delete(sessionId);
+        return true;
       }
       const flat = flattenSession(session);
       await writer.add(flat, staleTurnsFilter(session.sessionId, knownTurnCount, flat.turns.length));
@@ -116,6 +145,12 @@ export async function syncSource(
         log.warn('session failed', { source: source.name, sessionId, error: errorMessage(error) });
       }
     }
+    return true;
+  };
+
+  const enqueueLoad = async (task: () => Promise<unknown>) => {
+    await loads.onSizeLessThan(deps.concurrency * 4);
+    void loads.add(task);
   };
 
   // Decides, a listing page at a time, which entries need loading: one engine query per page.
@@ -123,47 +158,89 @@ export async function syncSource(
     const known = await knownSessions(engine, names, entries.map((entry) => entry.sessionId));
     for (const entry of entries) {
       const indexed = known.get(entry.sessionId);
-      if (!full && indexed && !indexed.inProgress && !entry.inProgress) {
+      if (!full && indexed && !indexed.inProgress && !entry.inProgress && !retrySkipped.has(entry.sessionId)) {
         summary.unchanged++;
         continue;
       }
-      await loads.onSizeLessThan(deps.concurrency * 4);
-      void loads.add(() => load(entry.sessionId, () => entry.load(), indexed?.turnCount));
+      await enqueueLoad(async () => {
+        if (!(await load(entry.sessionId, () => entry.load(), indexed?.turnCount))) summary.vanished++;
+      });
     }
   };
 
-  try {
+  /**
+   * Reads the listing once from its head, scheduling the sessions this run has not seen yet, and stops
+   * after a long stretch of entries that are `stale`; returns how many sessions were new.
+   */
+  const walkListing = async (stale: (entry: ListedSession, isNew: boolean) => boolean, firstPass: boolean): Promise<number> => {
     let batch: ListedSession[] = [];
-    let consecutiveOld = 0;
-    for await (const entry of source.list()) {
+    let fresh = 0;
+    let staleRun = 0;
+    for await (const entry of source.list(listOptions)) {
       if ('problem' in entry) {
-        skip(entry.sessionId ?? null, entry.problem);
+        // Pages shift while they are read, so a record may come twice; report it once. A bad record
+        // without an id cannot be told apart from its repeat: only the first pass reports those.
+        if (entry.sessionId === undefined ? firstPass : !seen.has(entry.sessionId)) skip(entry.sessionId ?? null, entry.problem);
+        // Listed, if unreadable: `--full` must not delete what is indexed of it.
+        if (entry.sessionId !== undefined) seen.add(entry.sessionId);
         continue;
       }
-      summary.listed++;
-      consecutiveOld = entry.createdAt < cutoff ? consecutiveOld + 1 : 0;
-      if (!seen.has(entry.sessionId)) {
+      const isNew = !seen.has(entry.sessionId);
+      if (isNew) {
         seen.add(entry.sessionId);
-        if (full || entry.createdAt >= cutoff || entry.inProgress || stillOpen.has(entry.sessionId)) batch.push(entry);
+        fresh++;
+        summary.listed++;
+        if (full || entry.createdAt >= cutoff || entry.inProgress || stillOpen.has(entry.sessionId) || retrySkipped.has(entry.sessionId)) {
+          batch.push(entry);
+        }
+        if (summary.listed % 1000 === 0) options.onProgress?.(progressOf(summary));
       }
       if (batch.length >= KNOWN_CHECK_BATCH) {
         await schedule(batch);
         batch = [];
       }
-      if (consecutiveOld >= STOP_AFTER_OLD_ENTRIES) break;
-      if (summary.listed % 1000 === 0) options.onProgress?.(progressOf(summary));
+      staleRun = stale(entry, isNew) ? staleRun + 1 : 0;
+      if (staleRun >= STOP_AFTER_STALE_ENTRIES) break;
     }
     await schedule(batch);
-    // Sessions still open last time and older than this run's listing window: fetch them directly.
-    for (const sessionId of previous.openSessionIds) {
+    return fresh;
+  };
+
+  try {
+    await walkListing((entry) => entry.createdAt < cutoff, true);
+    // Newest-first pages shift while they are read: sessions created meanwhile went in ahead of where
+    // the walk was (the shift itself only repeats entries, which `seen` drops). Read the head again
+    // until it shows nothing new, so this run ends with everything the source listed by its end.
+    for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
+      if ((await walkListing((_entry, isNew) => !isNew, false)) === 0) break;
+    }
+    // Sessions still open, or skipped, last time that this run's listing window did not reach: fetch
+    // them directly.
+    for (const sessionId of [...previous.openSessionIds, ...retrySkipped]) {
       if (seen.has(sessionId)) continue;
       seen.add(sessionId);
-      await loads.onSizeLessThan(deps.concurrency * 4);
-      void loads.add(() => load(sessionId, () => source.loadById(sessionId), undefined));
+      await enqueueLoad(async () => {
+        if (!(await load(sessionId, () => source.loadById(sessionId)))) summary.vanished++;
+      });
+    }
+    if (options.full) {
+      // Indexed but not listed: deleted upstream, or skipped over when a deletion upstream shifted the
+      // pages under the walk. Only the source can tell which, one session at a time.
+      for (const sessionId of await indexedSessionsNotIn(engine, names, source.name, seen)) {
+        await enqueueLoad(() => load(sessionId, () => source.loadById(sessionId)));
+      }
     }
     await loads.onIdle();
     await writer.finish();
-    if (options.full && summary.failed === 0) summary.deleted = await deleteUnlisted(engine, names, source.name, seen);
+    await eraseClientsForgottenSince(engine, names, status.lastRunStartedAt!);
+    summary.deleted = await deleteSessionsById(engine, names, gone);
+    const upstream = await source.totals();
+    if (upstream) {
+      summary.totals = compareTotals(upstream, await indexedTotals(engine, names, source.name));
+      if (summary.totals.mismatches.length > 0) {
+        log.warn('indexed totals differ from the source', { source: source.name, mismatches: describeMismatches(summary.totals) });
+      }
+    }
   } catch (error) {
     await loads.onIdle();
     summary.error = errorMessage(error);
@@ -185,10 +262,11 @@ export async function syncSource(
     openSessionIds: [...stillOpen],
     lastRun: {
       listed: summary.listed, sessions: summary.sessions, turns: summary.turns, unchanged: summary.unchanged,
-      skipped: summary.skipped, failed: summary.failed, vanished: summary.vanished, deleted: summary.deleted,
+      skipped: summary.skipped, failed: summary.failed, vanished: summary.vanished, deleted: summary.deleted, refused: summary.refused,
       requests: summary.requests, retries: summary.retries, durationMs: summary.durationMs,
     },
     skippedSessions: summary.skippedSessions,
+    totals: summary.totals ?? previous.totals,
   });
   return summary;
 }
@@ -196,28 +274,4 @@ export async function syncSource(
 function progressOf(summary: SyncSummary): SyncProgress {
   const { source, listed, sessions, turns, skipped, failed } = summary;
   return { source, listed, sessions, turns, skipped, failed };
-}
-
-/** After a complete listing: removes this source's sessions (and their turns) that it no longer lists. */
-async function deleteUnlisted(engine: EngineClient, names: IndexNames, source: string, listed: Set<string>): Promise<number> {
-  const gone: string[] = [];
-  const pageSize = 10_000;
-  for (let offset = 0; ; offset += pageSize) {
-    const { results, total } = await engine.fetchDocuments<{ sessionId: string }>(names.sessions, {
-      filter: `source = ${quote(source)}`,
-      fields: ['sessionId'],
-      limit: pageSize,
-      offset,
-    });
-    for (const doc of results) if (!listed.has(doc.sessionId)) gone.push(doc.sessionId);
-    if (offset + pageSize >= total) break;
-  }
-  for (let i = 0; i < gone.length; i += 500) {
-    const ids = gone.slice(i, i + 500);
-    await engine.waitForTasks([
-      await engine.deleteDocumentsByFilter(names.turns, anyOf('sessionId', ids)),
-      await engine.deleteDocumentsByFilter(names.sessions, anyOf('sessionId', ids)),
-    ]);
-  }
-  return gone.length;
 }

@@ -5,16 +5,20 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SessionSource } from '../sources/source.js';
 import { syncSource, type SyncOptions, type SyncSummary } from './pipeline.js';
-import { SyncStateStore } from './sync-state.js';
+import { SyncStateStore, emptyStatus } from './sync-state.js';
 
 /**
- * Runs syncs for `serve`, `sync` and `POST /v1/sync`: never two of one source at once (a request for
- * a source already syncing joins the running pass), and periodically when asked.
+ * Runs syncs for `serve`, `sync` and `POST /v1/sync`: never two of one source at once. A request for
+ * a source already syncing joins the running pass, except that a full pass asked for during an
+ * incremental one is queued to start when it ends (joining would silently drop the reconciliation).
  */
 export type SourceFactory = { name: SourceName; create(): SessionSource };
 
+type Pass = { done: Promise<SyncSummary>; full: boolean };
+
 export class SyncController {
-  readonly #running = new Map<SourceName, Promise<SyncSummary>>();
+  readonly #running = new Map<SourceName, Pass>();
+  readonly #queuedFull = new Map<SourceName, Promise<SyncSummary>>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -36,8 +40,24 @@ export class SyncController {
 
   #runOne(factory: SourceFactory, options: SyncOptions): Promise<SyncSummary> {
     const running = this.#running.get(factory.name);
-    if (running) return running;
-    const pass = (async () => {
+    if (!running) return this.#start(factory, options);
+    if (!options.full || running.full) return running.done;
+    let queued = this.#queuedFull.get(factory.name);
+    if (!queued) {
+      // Runs right after the pass it waits for: its `finally` frees the slot before this continues.
+      queued = running.done
+        .catch(() => undefined)
+        .then(() => {
+          this.#queuedFull.delete(factory.name);
+          return this.#runOne(factory, options);
+        });
+      this.#queuedFull.set(factory.name, queued);
+    }
+    return queued;
+  }
+
+  #start(factory: SourceFactory, options: SyncOptions): Promise<SyncSummary> {
+    const done = (async () => {
       const source = factory.create();
       try {
         this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
@@ -52,8 +72,8 @@ export class SyncController {
         this.#running.delete(factory.name);
       }
     })();
-    this.#running.set(factory.name, pass);
-    return pass;
+    this.#running.set(factory.name, { done, full: options.full === true });
+    return done;
   }
 
   /** Starts a pass now and every `intervalSeconds` after; a failure is logged and the next pass retries. */
@@ -67,17 +87,20 @@ export class SyncController {
     this.#timer.unref();
   }
 
-  /** Stops scheduling and waits for passes in flight to finish. */
+  /** Stops scheduling and waits for passes in flight, and those queued behind them, to finish. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await Promise.allSettled([...this.#running.values()]);
+    while (this.#running.size > 0 || this.#queuedFull.size > 0) {
+      await Promise.allSettled([...[...this.#running.values()].map((pass) => pass.done), ...this.#queuedFull.values()]);
+    }
   }
 
   async status() {
     const store = new SyncStateStore(this.deps.engine, this.deps.names);
     const sources = [];
     for (const name of this.sourceNames) {
-      sources.push({ source: name, running: this.isRunning(name), ...(await store.get(name)) });
+      const status = (await store.get(name)) ?? emptyStatus(name);
+      sources.push({ ...status, running: this.isRunning(name), fullQueued: this.#queuedFull.has(name) });
     }
     return { sources };
   }

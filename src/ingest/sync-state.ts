@@ -1,6 +1,7 @@
 import type { EngineClient } from '../engine/client.js';
 import { EngineError } from '../errors.js';
 import type { IndexNames } from '../engine/indexes.js';
+import type { TotalsCheck } from './totals-check.js';
 
 /**
  * Sync status and checkpoints, kept as documents in the engine beside the data they describe: they
@@ -29,11 +30,14 @@ export type SourceStatus = {
     failed: number;
     vanished: number;
     deleted: number;
+    refused: number;
     requests: number;
     retries: number;
     durationMs: number;
   } | null;
   skippedSessions: SkippedSession[];
+  /** The last comparison of the source's own totals with the index; `mismatches` empty when they agree. */
+  totals: TotalsCheck | null;
 };
 
 /** Kept small: the status is one document and is read on every GET /v1/sync. */
@@ -47,7 +51,9 @@ export class SyncStateStore {
 
   async get(source: string): Promise<SourceStatus | undefined> {
     try {
-      return await this.engine.request<SourceStatus>('GET', `/indexes/${encodeURIComponent(this.names.state)}/documents/source-${source}`);
+      const stored = await this.engine.request<Partial<SourceStatus>>('GET', `/indexes/${encodeURIComponent(this.names.state)}/documents/source-${source}`);
+      // Written by an older version: fields added since take their defaults.
+      return { ...emptyStatus(source), ...stored };
     } catch (error) {
       if (error instanceof EngineError && (error.engineCode === 'document_not_found' || error.engineCode === 'index_not_found')) {
         return undefined;
@@ -56,12 +62,16 @@ export class SyncStateStore {
     }
   }
 
-  async put(status: SourceStatus): Promise<void> {
+  /**
+   * `wait: false` only queues the write: the engine applies an index's tasks in order, so a later
+   * waited write still lands last, and a run need not wait for a status it only shows to observers.
+   */
+  async put(status: SourceStatus, options: { wait: boolean } = { wait: true }): Promise<void> {
     const task = await this.engine.enqueue('POST', `/indexes/${encodeURIComponent(this.names.state)}/documents`, {
       body: [status],
       query: { primaryKey: 'id' },
     });
-    await this.engine.waitForTask(task);
+    if (options.wait) await this.engine.waitForTask(task);
   }
 }
 
@@ -78,5 +88,6 @@ export function emptyStatus(source: string): SourceStatus {
     openSessionIds: [],
     lastRun: null,
     skippedSessions: [],
+    totals: null,
   };
 }

@@ -19,11 +19,34 @@ export type ListedSession = {
 /** One listing entry that failed validation: reported and skipped, the rest of the run goes on. */
 export type ListingProblem = { problem: string; sessionId?: string };
 
+/**
+ * What the vendor says it holds, over everything it would list: the number of sessions and, where the
+ * vendor reports them, usage sums. Sync compares these with what the index holds.
+ */
+export type UpstreamTotals = {
+  sessions: number;
+  llmInputTokens?: number;
+  llmOutputTokens?: number;
+  sttAudioSeconds?: number;
+  ttsCharacters?: number;
+  costUsd?: number;
+};
+
+export type ListOptions = {
+  /**
+   * Unix seconds: only sessions created at or after this are wanted. Sources whose API filters by
+   * creation time pass it on; the others list everything and the pipeline stops reading on its own.
+   */
+  since?: number;
+};
+
 export type SessionSource = {
   readonly name: SourceName;
-  list(): AsyncIterable<ListedSession | ListingProblem>;
-  /** Loads one session by id, for revisiting sessions that were still in progress. */
+  list(options?: ListOptions): AsyncIterable<ListedSession | ListingProblem>;
+  /** Loads one session by id: revisits open sessions, and confirms a session is gone before deletion. */
   loadById(sessionId: string): Promise<Session | undefined>;
+  /** Undefined when the vendor reports no totals. */
+  totals(): Promise<UpstreamTotals | undefined>;
   readonly stats: SourceHttpStats;
   close(): Promise<void>;
 };

@@ -38,7 +38,9 @@ export function segments(text: string): string[][] {
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .split(/[.!?;:\n]+/)
+    // Punctuation inside a token ("one.way", "12:30") is a soft separator to the engine; only
+    // punctuation followed by a space or the end ends a phrase.
+    .split(/[.!?;:]+(?:\s+|$)|\n+/)
     .map((segment) => segment.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
 }
 

@@ -73,7 +73,13 @@ export async function startFaultProxy(options: {
       injected.reset++;
       return req.socket.destroy();
     }
-    const upstream = await request(`${options.target}${req.url}`, { method: 'GET', headers: { ...req.headers, host: undefined } as Record<string, string> });
+    // Only what the vendor fakes look at; the client's own connection headers stay with this hop.
+    const headers: Record<string, string> = {};
+    for (const name of ['x-api-key', 'authorization', 'accept']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const upstream = await request(`${options.target}${req.url}`, { method: 'GET', headers });
     const text = await upstream.body.text();
     if (upstream.statusCode !== 200) return send(res, upstream.statusCode, text);
     if (kind === 'truncated') {

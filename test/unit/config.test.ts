@@ -15,7 +15,7 @@ function configError(env: Record<string, string | undefined>): string {
 describe('loadConfig defaults (CONTRACT §2)', () => {
   it('runs an embedded engine on 127.0.0.1:3000 with no sources when nothing is set', () => {
     expect(loadConfig({})).toEqual({
-      engine: { url: undefined, apiKey: undefined, bin: undefined },
+      engine: { url: undefined, apiKey: undefined, apiKeyIsMaster: false, bin: undefined },
       dataDir: './data',
       host: '127.0.0.1',
       port: 3000,
@@ -62,7 +62,7 @@ describe('loadConfig values', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
-      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', bin: '/opt/meilisearch' },
+      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', apiKeyIsMaster: false, bin: '/opt/meilisearch' },
       dataDir: '/var/lib/ts',
       host: '0.0.0.0',
       port: 8080,
@@ -83,7 +83,7 @@ describe('loadConfig values', () => {
   });
 
   it('prefers MEILI_MASTER_KEY over MEILI_API_KEY', () => {
-    expect(loadConfig({ MEILI_MASTER_KEY: 'master', MEILI_API_KEY: 'other' }).engine.apiKey).toBe('master');
+    expect(loadConfig({ MEILI_MASTER_KEY: 'master', MEILI_API_KEY: 'other' }).engine).toMatchObject({ apiKey: 'master', apiKeyIsMaster: true });
   });
 
   it('trims surrounding whitespace from values', () => {

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { BadRequestError, NotFoundError } from '../../errors.js';
-import { deleteClient, deleteSession } from '../../ingest/delete.js';
+import { deleteSession } from '../../ingest/delete.js';
+import { filterForgotten, refusalReason } from '../../ingest/forgotten.js';
 import { writeSessions } from '../../ingest/index-writer.js';
 import type { Session } from '../../model.js';
 import { parseVendorSession } from '../../sources/detect.js';
@@ -36,7 +37,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (records.length > MAX_PUSHED_SESSIONS) {
       throw new BadRequestError(`At most ${MAX_PUSHED_SESSIONS} sessions per request, got ${records.length}`);
     }
-    const accepted: Session[] = [];
+    const valid: Array<{ session: Session; index: number }> = [];
     const rejected: Array<{ index: number; error: string }> = [];
     const ids = new Set<string>();
     records.forEach((record, index) => {
@@ -48,12 +49,19 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
           rejected.push({ index, error: `session ${session.sessionId} appears twice in this request` });
         } else {
           ids.add(session.sessionId);
-          accepted.push(session);
+          valid.push({ session, index });
         }
       } catch (error) {
         rejected.push({ index, error: (error as Error).message });
       }
     });
+    const refused = new Set((await filterForgotten(deps.engine, deps.names, valid.map(({ session }) => session))).refused);
+    const accepted: Session[] = [];
+    for (const { session, index } of valid) {
+      if (refused.has(session)) rejected.push({ index, error: refusalReason(session.externalClientId) });
+      else accepted.push(session);
+    }
+    rejected.sort((a, b) => a.index - b.index);
     if (accepted.length > 0) await writeSessions(deps.engine, deps.names, accepted, { wait: waitText === 'true' });
     return c.json({ accepted: accepted.length, rejected }, 202);
   });
@@ -65,14 +73,5 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const deleted = await deleteSession(deps.engine, deps.names, sessionId, caller);
     if (deleted.sessions === 0 && deleted.turns === 0) throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
     return c.json({ deleted });
-  });
-
-  app.delete('/v1/clients/:externalClientId', async (c) => {
-    const caller = c.get('caller');
-    requireAdmin(caller);
-    const clientId = c.req.param('externalClientId');
-    const deleted = await deleteClient(deps.engine, deps.names, clientId, caller);
-    if (deleted.sessions === 0 && deleted.turns === 0) throw new NotFoundError(`No sessions of client '${clientId.slice(0, 100)}'`);
-    return c.json({ externalClientId: clientId, deleted });
   });
 }

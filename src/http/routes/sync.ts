@@ -2,18 +2,19 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError, BadRequestError } from '../../errors.js';
 import { rejectUnknown } from '../../search/params.js';
-import { queryArrays, requireAdmin, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
 
+// Sync status and passes span every companion: a key limited to some may neither see nor start them.
 export function registerSyncRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/v1/sync', async (c) => {
-    requireAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'));
     if (!deps.sync) return c.json({ sources: [] });
     return c.json(await deps.sync.status());
   });
 
   // Starts a pass and answers at once; progress and results are in GET /v1/sync.
   app.post('/v1/sync', async (c) => {
-    requireAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'));
     const query = queryArrays(c);
     rejectUnknown(query, ['source', 'full']);
     const source = query.source?.[0];

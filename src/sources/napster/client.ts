@@ -1,6 +1,13 @@
 import type { Session } from '../../model.js';
 import { SourceHttp, SourceHttpError, type SourceHttpOptions } from '../http.js';
-import { InvalidRecordError, describeZodError, type ListedSession, type ListingProblem, type SessionSource } from '../source.js';
+import {
+  InvalidRecordError,
+  describeZodError,
+  type ListedSession,
+  type ListingProblem,
+  type SessionSource,
+  type UpstreamTotals,
+} from '../source.js';
 import { mapNapsterSession } from './map.js';
 import { NapsterSessionDetail, NapsterSessionPage, NapsterSessionSummary } from './schema.js';
 
@@ -8,7 +15,8 @@ export const NAPSTER_PAGE_SIZE = 100;
 
 /**
  * Napster Companion Sessions API: `GET /public/sessions?pageIndex&pageSize` (0-based pages) lists
- * summaries; `GET /public/sessions/{id}` has the transcript. Authenticated with `X-Api-Key`.
+ * summaries; `GET /public/sessions/{id}` has the transcript. Authenticated with `X-Api-Key`. The list
+ * has no time filter, so `since` is not passed on; its `totalCount` is the only total it reports.
  */
 export function createNapsterSource(options: {
   apiKey: string;
@@ -40,12 +48,16 @@ export function createNapsterSource(options: {
     return mapNapsterSession(parsed.data);
   }
 
+  async function listPage(pageIndex: number, pageSize: number) {
+    const page = NapsterSessionPage.safeParse(await http.getJson('/public/sessions', { pageIndex, pageSize }));
+    if (!page.success) throw new InvalidRecordError(`session list page ${pageIndex}: ${describeZodError(page.error)}`);
+    return page.data;
+  }
+
   async function* list(): AsyncIterable<ListedSession | ListingProblem> {
     for (let pageIndex = 0; ; pageIndex++) {
-      const body = await http.getJson('/public/sessions', { pageIndex, pageSize: NAPSTER_PAGE_SIZE });
-      const page = NapsterSessionPage.safeParse(body);
-      if (!page.success) throw new InvalidRecordError(`session list page ${pageIndex}: ${describeZodError(page.error)}`);
-      for (const item of page.data.items) {
+      const page = await listPage(pageIndex, NAPSTER_PAGE_SIZE);
+      for (const item of page.items) {
         const summary = NapsterSessionSummary.safeParse(item);
         if (!summary.success) {
           const id = (item as { id?: unknown } | null)?.id;
@@ -60,12 +72,18 @@ export function createNapsterSource(options: {
           load: () => loadById(id),
         };
       }
-      const pageSize = page.data.pageSize ?? NAPSTER_PAGE_SIZE;
-      const total = page.data.filteredCount ?? page.data.totalCount;
-      const seen = pageIndex * pageSize + page.data.items.length;
-      if (page.data.items.length === 0 || (total != null ? seen >= total : page.data.items.length < pageSize)) return;
+      const pageSize = page.pageSize ?? NAPSTER_PAGE_SIZE;
+      const total = page.filteredCount ?? page.totalCount;
+      const seen = pageIndex * pageSize + page.items.length;
+      if (page.items.length === 0 || (total != null ? seen >= total : page.items.length < pageSize)) return;
     }
   }
 
-  return { name: 'napster', list, loadById, stats: http.stats, close: () => http.close() };
+  async function totals(): Promise<UpstreamTotals | undefined> {
+    const page = await listPage(0, 1);
+    const sessions = page.totalCount ?? page.filteredCount;
+    return sessions == null ? undefined : { sessions };
+  }
+
+  return { name: 'napster', list, loadById, totals, stats: http.stats, close: () => http.close() };
 }

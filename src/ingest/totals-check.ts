@@ -1,0 +1,63 @@
+import type { EngineClient } from '../engine/client.js';
+import type { IndexNames } from '../engine/indexes.js';
+import { quote } from '../search/filter.js';
+import type { UpstreamTotals } from '../sources/source.js';
+
+/**
+ * After a run, what the vendor says it holds is compared with what the index holds for that source.
+ * A difference means sessions the source lists are not searchable (or the index holds sessions the
+ * source no longer lists): it is reported in the sync status, with every field that differs.
+ */
+export type TotalsField = keyof UpstreamTotals;
+
+export type TotalsMismatch = { field: TotalsField; upstream: number; indexed: number };
+
+export type TotalsCheck = {
+  checkedAt: string;
+  upstream: UpstreamTotals;
+  indexed: Required<UpstreamTotals>;
+  mismatches: TotalsMismatch[];
+};
+
+const USAGE_FIELDS = ['llmInputTokens', 'llmOutputTokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'] as const;
+const PAGE = 10_000;
+
+/** Sums over the source's session documents, read in pages: exact, and needs no numeric facets. */
+export async function indexedTotals(engine: EngineClient, names: IndexNames, source: string): Promise<Required<UpstreamTotals>> {
+  const totals: Required<UpstreamTotals> = { sessions: 0, llmInputTokens: 0, llmOutputTokens: 0, sttAudioSeconds: 0, ttsCharacters: 0, costUsd: 0 };
+  for (let offset = 0; ; offset += PAGE) {
+    const { results, total } = await engine.fetchDocuments<Partial<Record<TotalsField, number | null>>>(names.sessions, {
+      filter: `source = ${quote(source)}`,
+      fields: [...USAGE_FIELDS],
+      limit: PAGE,
+      offset,
+    });
+    totals.sessions += results.length;
+    for (const doc of results) for (const field of USAGE_FIELDS) totals[field] += doc[field] ?? 0;
+    if (offset + PAGE >= total) break;
+  }
+  return totals;
+}
+
+export function compareTotals(upstream: UpstreamTotals, indexed: Required<UpstreamTotals>, now = new Date()): TotalsCheck {
+  const mismatches: TotalsMismatch[] = [];
+  for (const field of ['sessions', ...USAGE_FIELDS] as const) {
+    const expected = upstream[field];
+    if (expected !== undefined && !matches(expected, indexed[field])) mismatches.push({ field, upstream: expected, indexed: indexed[field] });
+  }
+  return { checkedAt: now.toISOString(), upstream, indexed, mismatches };
+}
+
+/**
+ * Sums of fractional values differ in their last bits with the order of adding, and a vendor may round
+ * a total to the precision it shows (cost to cents): half a unit of the digits it sent is tolerated.
+ */
+function matches(upstream: number, indexed: number): boolean {
+  const decimals = (String(upstream).split('.')[1] ?? '').length;
+  const shownPrecision = decimals === 0 ? 0 : 0.5 * 10 ** -decimals;
+  return Math.abs(upstream - indexed) <= Math.max(shownPrecision, 1e-9 * Math.max(1, Math.abs(upstream)));
+}
+
+export function describeMismatches(check: TotalsCheck): string {
+  return check.mismatches.map(({ field, upstream, indexed }) => `${field}: upstream ${upstream}, indexed ${indexed}`).join('; ');
+}
