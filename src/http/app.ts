@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, statusOf, type ErrorCode } from '../errors.js';
+import { AppError, EngineError, statusOf, type ErrorCode } from '../errors.js';
 import type { EngineClient } from '../engine/client.js';
 import type { EngineKey } from '../engine/keys.js';
 import type { IndexNames } from '../engine/indexes.js';
@@ -78,6 +78,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => errorResponse(c, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`));
 
   app.onError((error, c) => {
+    if (error instanceof EngineError) {
+      // The engine's message can quote the filter, scope included: logged for the operator, not shown.
+      deps.log.error('engine error', { requestId: c.get('requestId'), engineCode: error.engineCode, error: error.message });
+      return errorResponse(c, error.code, 'The search engine could not run this request');
+    }
     if (error instanceof AppError) return errorResponse(c, error.code, error.message);
     if (error instanceof HTTPException) {
       const code: ErrorCode = error.status === 413 ? 'payload_too_large' : error.status < 500 ? 'bad_request' : 'internal';

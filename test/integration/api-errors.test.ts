@@ -128,6 +128,16 @@ describe('resources and routes', () => {
   });
 });
 
+describe('engine refusing a request', () => {
+  it('answers 502 without passing on the engine message, which may quote the filter', async () => {
+    const missing = createApp({ engine: engine.client, names: indexNames('never_created_'), log: silentLogger });
+    const response = await missing.request('/v1/search/turns?q=hello&companionId=secret_companion');
+    const text = await response.clone().text();
+    await expectError(response, 502, 'engine_error');
+    expect(text).not.toMatch(/never_created_|secret_companion/);
+  });
+});
+
 describe('engine down', () => {
   let downApp: ReturnType<typeof createApp>;
   let downEngine: EngineClient;
