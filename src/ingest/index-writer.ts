@@ -13,22 +13,29 @@ import { flattenSession, type SessionDocument, type TurnDocument } from './flatt
 export type IndexWriterOptions = {
   /** Turn documents per batch. Default 50,000. */
   batchTurns?: number;
-  /** Bytes of NDJSON per batch, whichever comes first. Default 64 MiB. */
+  /** Bytes of NDJSON per batch, whichever comes first. Default 32 MiB. */
   batchBytes?: number;
   /** Batches sent but not yet finished before `add` waits. Default 2. */
   maxPendingBatches?: number;
-  onIndexed?: (sessions: SessionDocument[]) => Promise<void> | void;
+  onIndexed?: (sessions: IndexedSession[]) => Promise<void> | void;
 };
 
-type PendingBatch = { tasks: number[]; sessions: SessionDocument[] };
+/** What a checkpoint needs of each indexed session; the documents themselves are not kept. */
+export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
+
+type PendingBatch = { tasks: number[]; sessions: IndexedSession[] };
+
 
 export class IndexWriter {
   readonly #engine: EngineClient;
   readonly #names: IndexNames;
   readonly #options: Required<Omit<IndexWriterOptions, 'onIndexed'>> & Pick<IndexWriterOptions, 'onIndexed'>;
-  #turnLines: string[] = [];
-  #sessionLines: string[] = [];
-  #sessions: SessionDocument[] = [];
+  // Documents are encoded to UTF-8 as they arrive: the short-lived JSON strings die young, and a
+  // batch waits off the V8 heap instead of as tens of thousands of old-generation strings.
+  #turnChunks: Buffer[] = [];
+  #turnCount = 0;
+  #sessionChunks: Buffer[] = [];
+  #sessions: IndexedSession[] = [];
   #bytes = 0;
   readonly #pending: PendingBatch[] = [];
   #queue: Promise<void> = Promise.resolve();
@@ -40,21 +47,17 @@ export class IndexWriter {
   constructor(engine: EngineClient, names: IndexNames, options: IndexWriterOptions = {}) {
     this.#engine = engine;
     this.#names = names;
-    this.#options = { batchTurns: 50_000, batchBytes: 64 * 1024 * 1024, maxPendingBatches: 2, ...options };
+    this.#options = { batchTurns: 50_000, batchBytes: 32 * 1024 * 1024, maxPendingBatches: 2, ...options };
   }
 
   async add(flat: { session: SessionDocument; turns: TurnDocument[] }, staleTurnsFilter?: string): Promise<void> {
-    for (const turn of flat.turns) {
-      const line = JSON.stringify(turn);
-      this.#turnLines.push(line);
-      this.#bytes += line.length + 1;
-    }
-    const line = JSON.stringify(flat.session);
-    this.#sessionLines.push(line);
-    this.#bytes += line.length + 1;
-    this.#sessions.push(flat.session);
+    for (const turn of flat.turns) this.#bytes += push(this.#turnChunks, turn);
+    this.#turnCount += flat.turns.length;
+    this.#bytes += push(this.#sessionChunks, flat.session);
+    const { sessionId, createdAt, inProgress, turnCount } = flat.session;
+    this.#sessions.push({ sessionId, createdAt, inProgress, turnCount });
     if (staleTurnsFilter) this.#staleTurnFilters.push(staleTurnsFilter);
-    if (this.#turnLines.length >= this.#options.batchTurns || this.#bytes >= this.#options.batchBytes) await this.flush();
+    if (this.#turnCount >= this.#options.batchTurns || this.#bytes >= this.#options.batchBytes) await this.flush();
   }
 
   /** Sends what is buffered; waits for the oldest batch when too many are in flight. */
@@ -76,12 +79,14 @@ export class IndexWriter {
 
   async #flushNow(): Promise<void> {
     if (this.#sessions.length > 0) {
-      const turnLines = this.#turnLines;
-      const sessionLines = this.#sessionLines;
+      const turnChunks = this.#turnChunks;
+      const turnCount = this.#turnCount;
+      const sessionChunks = this.#sessionChunks;
       const sessions = this.#sessions;
       const staleTurnFilters = this.#staleTurnFilters;
-      this.#turnLines = [];
-      this.#sessionLines = [];
+      this.#turnChunks = [];
+      this.#turnCount = 0;
+      this.#sessionChunks = [];
       this.#sessions = [];
       this.#staleTurnFilters = [];
       this.#bytes = 0;
@@ -89,12 +94,12 @@ export class IndexWriter {
       if (staleTurnFilters.length > 0) {
         tasks.push(await this.#engine.deleteDocumentsByFilter(this.#names.turns, staleTurnFilters.join(' OR ')));
       }
-      if (turnLines.length > 0) {
-        tasks.push(await this.#engine.addDocumentsNdjson(this.#names.turns, turnLines.join('\n'), 'id'));
+      if (turnCount > 0) {
+        tasks.push(await this.#engine.addDocumentsNdjson(this.#names.turns, Buffer.concat(turnChunks), 'id'));
       }
-      tasks.push(await this.#engine.addDocumentsNdjson(this.#names.sessions, sessionLines.join('\n'), 'id'));
+      tasks.push(await this.#engine.addDocumentsNdjson(this.#names.sessions, Buffer.concat(sessionChunks), 'id'));
       this.#pending.push({ tasks, sessions });
-      this.turnsWritten += turnLines.length;
+      this.turnsWritten += turnCount;
       this.sessionsWritten += sessions.length;
     }
     while (this.#pending.length > this.#options.maxPendingBatches) await this.#settleOldest();
@@ -106,6 +111,13 @@ export class IndexWriter {
     this.#pending.shift();
     await this.#options.onIndexed?.(batch.sessions);
   }
+}
+
+/** Appends one NDJSON line; returns its size in bytes. */
+function push(chunks: Buffer[], doc: object): number {
+  const line = Buffer.from(`${JSON.stringify(doc)}\n`);
+  chunks.push(line);
+  return line.length;
 }
 
 /** What the index holds of these sessions: one engine query for up to a listing page of ids. */

@@ -1,14 +1,14 @@
 import PQueue from 'p-queue';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { errorMessage } from '../errors.js';
+import { InterruptedError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { InvalidRecordError, type ListedSession, type SessionSource } from '../sources/source.js';
 import type { Session } from '../model.js';
-import { flattenSession, type SessionDocument } from './flatten.js';
+import { flattenSession } from './flatten.js';
 import { eraseClientsForgottenSince } from './forget-client.js';
 import { ForgottenClients } from './forgotten.js';
-import { IndexWriter, knownSessions, staleTurnsFilter, type IndexWriterOptions } from './index-writer.js';
+import { IndexWriter, knownSessions, staleTurnsFilter, type IndexedSession, type IndexWriterOptions } from './index-writer.js';
 import { deleteSessionsById, indexedSessionsNotIn } from './reconcile.js';
 import { MAX_SKIPPED_RECORDED, SyncStateStore, emptyStatus, type SkippedSession, type SourceStatus } from './sync-state.js';
 import { compareTotals, describeMismatches, indexedTotals, type TotalsCheck } from './totals-check.js';
@@ -24,6 +24,10 @@ import { compareTotals, describeMismatches, indexedTotals, type TotalsCheck } fr
  * failed run is simply redone by the next one: documents are keyed by session id and turn index, so
  * redoing never duplicates. Sessions the source answers "not found" for are removed from the index.
  * At the end the source's own totals are compared with what the index holds for it.
+ *
+ * When `signal` aborts, the pass stops between sessions: nothing new is listed or fetched, what was
+ * already fetched is written and waited for, and the checkpoint is saved as for a failed run, so it
+ * reflects exactly what is indexed and the next run fetches the rest.
  */
 export type SyncOptions = {
   /** List everything, reload everything, and delete indexed sessions the source no longer has. */
@@ -31,6 +35,8 @@ export type SyncOptions = {
   writer?: IndexWriterOptions;
   /** Called with progress counts, for a TTY progress line. */
   onProgress?: (progress: SyncProgress) => void;
+  /** Stops the pass early (shutdown); its reason, an InterruptedError, becomes the run's error. */
+  signal?: AbortSignal;
 };
 
 export type SyncProgress = { source: string; listed: number; sessions: number; turns: number; skipped: number; failed: number };
@@ -100,7 +106,7 @@ export async function syncSource(
 
   const writer = new IndexWriter(engine, names, {
     ...options.writer,
-    onIndexed: (sessions: SessionDocument[]) => {
+    onIndexed: (sessions: IndexedSession[]) => {
       for (const session of sessions) {
         if (session.inProgress) stillOpen.add(session.sessionId);
         else stillOpen.delete(session.sessionId);
@@ -112,6 +118,10 @@ export async function syncSource(
     },
   });
   const loads = new PQueue({ concurrency: deps.concurrency * 2 });
+  const signal = options.signal;
+  // Loads queued but not started are dropped at once; the ones running finish and are written.
+  const dropQueuedLoads = () => loads.clear();
+  signal?.addEventListener('abort', dropQueuedLoads);
 
   const skip = (sessionId: string | null, reason: string) => {
     summary.skipped++;
@@ -150,6 +160,7 @@ export async function syncSource(
 
   const enqueueLoad = async (task: () => Promise<unknown>) => {
     await loads.onSizeLessThan(deps.concurrency * 4);
+    signal?.throwIfAborted();
     void loads.add(task);
   };
 
@@ -177,6 +188,7 @@ export async function syncSource(
     let fresh = 0;
     let staleRun = 0;
     for await (const entry of source.list(listOptions)) {
+      signal?.throwIfAborted();
       if ('problem' in entry) {
         // Pages shift while they are read, so a record may come twice; report it once. A bad record
         // without an id cannot be told apart from its repeat: only the first pass reports those.
@@ -232,6 +244,7 @@ export async function syncSource(
     }
     await loads.onIdle();
     await writer.finish();
+    signal?.throwIfAborted();
     await eraseClientsForgottenSince(engine, names, status.lastRunStartedAt!);
     summary.deleted = await deleteSessionsById(engine, names, gone);
     const upstream = await source.totals();
@@ -244,7 +257,15 @@ export async function syncSource(
   } catch (error) {
     await loads.onIdle();
     summary.error = errorMessage(error);
-    log.error('sync failed', { source: source.name, error: summary.error });
+    if (error instanceof InterruptedError) {
+      // Fetched is as good as indexed: write it, so the checkpoint below counts it.
+      await writer.finish().catch((finishError: unknown) => log.warn('sync interrupted before its last batch was indexed', { source: source.name, error: errorMessage(finishError) }));
+      log.info('sync interrupted', { source: source.name, sessions: summary.sessions });
+    } else {
+      log.error('sync failed', { source: source.name, error: summary.error });
+    }
+  } finally {
+    signal?.removeEventListener('abort', dropQueuedLoads);
   }
 
   summary.requests = source.stats.requests;

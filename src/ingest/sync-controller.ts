@@ -1,8 +1,9 @@
 import type { SourceName } from '../config.js';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { errorMessage } from '../errors.js';
+import { InterruptedError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { SessionSource } from '../sources/source.js';
 import { syncSource, type SyncOptions, type SyncSummary } from './pipeline.js';
 import { SyncStateStore, emptyStatus } from './sync-state.js';
@@ -11,6 +12,7 @@ import { SyncStateStore, emptyStatus } from './sync-state.js';
  * Runs syncs for `serve`, `sync` and `POST /v1/sync`: never two of one source at once. A request for
  * a source already syncing joins the running pass, except that a full pass asked for during an
  * incremental one is queued to start when it ends (joining would silently drop the reconciliation).
+ * `stop()` interrupts running passes between sessions, so they checkpoint what they indexed.
  */
 export type SourceFactory = { name: SourceName; create(): SessionSource };
 
@@ -20,9 +22,17 @@ export class SyncController {
   readonly #running = new Map<SourceName, Pass>();
   readonly #queuedFull = new Map<SourceName, Promise<SyncSummary>>();
   #timer: NodeJS.Timeout | undefined;
+  readonly #stopping = new AbortController();
 
   constructor(
-    private readonly deps: { engine: EngineClient; names: IndexNames; log: Logger; sources: SourceFactory[]; concurrency: number },
+    private readonly deps: {
+      engine: EngineClient;
+      names: IndexNames;
+      log: Logger;
+      sources: SourceFactory[];
+      concurrency: number;
+      metrics?: Metrics;
+    },
   ) {}
 
   get sourceNames(): SourceName[] {
@@ -59,14 +69,30 @@ export class SyncController {
   #start(factory: SourceFactory, options: SyncOptions): Promise<SyncSummary> {
     const done = (async () => {
       const source = factory.create();
+      const metrics = this.deps.metrics?.syncPass(factory.name);
       try {
         this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
-        const summary = await syncSource({ ...this.deps, source }, options);
+        const summary = await syncSource(
+          { ...this.deps, source },
+          {
+            ...options,
+            signal: this.#stopping.signal,
+            onProgress: (progress) => {
+              metrics?.progress(progress);
+              options.onProgress?.(progress);
+            },
+          },
+        );
+        metrics?.progress(summary);
+        metrics?.finished(summary.error === null ? 'success' : this.#stopping.signal.aborted ? 'interrupted' : 'error');
         this.deps.log.info('sync finished', {
           source: factory.name, sessions: summary.sessions, turns: summary.turns, skipped: summary.skipped,
           failed: summary.failed, durationMs: summary.durationMs, error: summary.error,
         });
         return summary;
+      } catch (error) {
+        metrics?.finished('error');
+        throw error;
       } finally {
         await source.close();
         this.#running.delete(factory.name);
@@ -87,9 +113,13 @@ export class SyncController {
     this.#timer.unref();
   }
 
-  /** Stops scheduling and waits for passes in flight, and those queued behind them, to finish. */
+  /**
+   * Stops scheduling, interrupts passes in flight (they write what they fetched and checkpoint), and
+   * waits for them; a full pass queued behind one starts and stops at once.
+   */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#stopping.abort(new InterruptedError('Interrupted: the service is stopping; the next sync fetches the rest'));
     while (this.#running.size > 0 || this.#queuedFull.size > 0) {
       await Promise.allSettled([...[...this.#running.values()].map((pass) => pass.done), ...this.#queuedFull.values()]);
     }

@@ -31,7 +31,7 @@ const STAT_ATTRIBUTES = {
  * `/v1/search/sessions`: one hit per session. With query text or a role, the turns index answers with
  * `distinct: sessionId` — a session matches when one of its turns (said by that role) matches, and the
  * engine counts hits and facet values per session, exactly. Otherwise the sessions index answers
- * directly. Statistics come from a second query in the same multi-search round trip.
+ * directly. Statistics come from numeric facets of the same query.
  */
 export async function searchSessions(
   deps: SearchDeps,
@@ -46,24 +46,20 @@ export async function searchSessions(
   const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
   const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);
 
-  const [main, statsResponse] = await deps.engine.multiSearch<Record<string, unknown>>([
-    {
-      indexUid: index,
-      ...common,
-      page: request.page,
-      hitsPerPage: request.hitsPerPage,
-      facets: request.facets,
-      sort,
-      ...(viaTurns
-        ? { attributesToRetrieve: ['sessionId', 'turnIndex', 'text'], ...highlightParams(true) }
-        : { attributesToRetrieve: ['*'] }),
-    },
-    { indexUid: index, ...common, page: 1, hitsPerPage: 0, facets: statAttributes },
-  ]);
+  // One query answers the page, the facets and the statistics: with `distinct`, each extra query would
+  // pay for collapsing the matching turns into sessions again (the most expensive part of it).
+  const main = await deps.engine.search<Record<string, unknown>>(index, {
+    ...common,
+    page: request.page,
+    hitsPerPage: request.hitsPerPage,
+    facets: [...new Set([...request.facets, ...statAttributes])],
+    sort,
+    ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex', 'text'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
+  });
 
   let sessions: SessionDocument[];
   if (viaTurns) {
-    const ids = main!.hits.map((hit) => (hit as unknown as TurnDocument).sessionId);
+    const ids = main.hits.map((hit) => (hit as unknown as TurnDocument).sessionId);
     const byId = new Map<string, SessionDocument>();
     if (ids.length > 0) {
       const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, {
@@ -74,12 +70,12 @@ export async function searchSessions(
     }
     sessions = ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined);
   } else {
-    sessions = main!.hits as unknown as SessionDocument[];
+    sessions = main.hits as unknown as SessionDocument[];
   }
 
   const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
   if (viaTurns) {
-    for (const hit of main!.hits as unknown as Array<TurnDocument & { _formatted?: { text?: string } }>) {
+    for (const hit of main.hits as unknown as Array<TurnDocument & { _formatted?: { text?: string } }>) {
       matchedTurn.set(hit.sessionId, { text: hit._formatted?.text ?? hit.text, turnIndex: hit.turnIndex });
     }
   }
@@ -94,18 +90,18 @@ export async function searchSessions(
 
   const stat = (name: keyof typeof STAT_ATTRIBUTES) => {
     const attribute = viaTurns ? STAT_ATTRIBUTES[name].turns : STAT_ATTRIBUTES[name].sessions;
-    return numberStats(statsResponse!.facetDistribution?.[attribute], statsResponse!.facetStats?.[attribute], MAX_VALUES_PER_FACET);
+    return numberStats(main.facetDistribution?.[attribute], main.facetStats?.[attribute], MAX_VALUES_PER_FACET);
   };
   return {
     hits,
-    totalHits: main!.totalHits ?? 0,
-    page: main!.page ?? request.page,
-    hitsPerPage: main!.hitsPerPage ?? request.hitsPerPage,
-    totalPages: main!.totalPages ?? 0,
-    facets: facetsView(main!.facetDistribution, request.facets),
-    processingTimeMs: main!.processingTimeMs + statsResponse!.processingTimeMs,
+    totalHits: main.totalHits ?? 0,
+    page: main.page ?? request.page,
+    hitsPerPage: main.hitsPerPage ?? request.hitsPerPage,
+    totalPages: main.totalPages ?? 0,
+    facets: facetsView(main.facetDistribution, request.facets),
+    processingTimeMs: main.processingTimeMs,
     stats: {
-      count: statsResponse!.totalHits ?? 0,
+      count: main.totalHits ?? 0,
       durationSeconds: stat('durationSeconds'),
       turnCount: stat('turnCount'),
       tokens: stat('tokens'),
