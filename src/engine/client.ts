@@ -31,6 +31,8 @@ export type SearchResponse<T = Record<string, unknown>> = {
   facetStats?: Record<string, { min: number; max: number }>;
 };
 
+type TaskFailureListener = (task: EngineTask) => void;
+
 type RequestOptions = {
   body?: string | Buffer | object;
   contentType?: string;
@@ -46,11 +48,17 @@ export class EngineClient {
   // How long a request keeps retrying while the engine is unreachable; 0 fails at once (searches: the
   // caller gets a 503 now). Ingestion waits instead, so an engine restart mid-sync costs time, not work.
   readonly #patienceMs: number;
+  // Shared with every patient() view, so a metric registered once sees the failures of all of them.
+  readonly #taskFailureListeners: Set<TaskFailureListener>;
 
-  constructor(options: { url: string; apiKey?: string; connections?: number; timeoutMs?: number }, shared?: { pool: Pool; patienceMs: number }) {
+  constructor(
+    options: { url: string; apiKey?: string; connections?: number; timeoutMs?: number },
+    shared?: { pool: Pool; patienceMs: number; taskFailureListeners: Set<TaskFailureListener> },
+  ) {
     this.url = options.url.replace(/\/+$/, '');
     this.#apiKey = options.apiKey;
     this.#patienceMs = shared?.patienceMs ?? 0;
+    this.#taskFailureListeners = shared?.taskFailureListeners ?? new Set();
     const timeout = options.timeoutMs ?? 120_000;
     this.#pool = shared?.pool ?? new Pool(this.url, {
       connections: options.connections ?? 64,
@@ -67,7 +75,12 @@ export class EngineClient {
    * deletions by filter, so a write whose answer was lost may simply be sent again.
    */
   patient(patienceMs: number): EngineClient {
-    return new EngineClient({ url: this.url, apiKey: this.#apiKey }, { pool: this.#pool, patienceMs });
+    return new EngineClient({ url: this.url, apiKey: this.#apiKey }, { pool: this.#pool, patienceMs, taskFailureListeners: this.#taskFailureListeners });
+  }
+
+  /** Called with every task that `waitForTask` finds failed or canceled, before it throws. */
+  onTaskFailed(listener: TaskFailureListener): void {
+    this.#taskFailureListeners.add(listener);
   }
 
   /** Closes the connections, shared with every `patient()` view of this client. */
@@ -183,6 +196,7 @@ export class EngineClient {
       }
       if (task?.status === 'succeeded') return task;
       if (task && (task.status === 'failed' || task.status === 'canceled')) {
+        for (const listener of this.#taskFailureListeners) listener(task);
         throw new EngineError(
           `Engine task ${taskUid} (${task.type} on ${task.indexUid ?? 'no index'}) ${task.status}: ${task.error?.message ?? 'no reason given'}`,
           task.error?.code,
@@ -200,15 +214,6 @@ export class EngineClient {
 
   async search<T = Record<string, unknown>>(indexUid: string, params: SearchParams): Promise<SearchResponse<T>> {
     return this.request('POST', `/indexes/${encodeURIComponent(indexUid)}/search`, { body: params });
-  }
-
-  async multiSearch<T = Record<string, unknown>>(
-    queries: Array<SearchParams & { indexUid: string }>,
-  ): Promise<Array<SearchResponse<T>>> {
-    const result = await this.request<{ results: Array<SearchResponse<T>> }>('POST', '/multi-search', {
-      body: { queries },
-    });
-    return result.results;
   }
 
   async facetSearch(
