@@ -1,0 +1,148 @@
+import type { PushResult } from './bulk-push.js';
+import type { LatencyResult } from './latency.js';
+import type { Percentiles } from './stats.js';
+import type { SyncResult } from './sync-process.js';
+import type { ThroughputResult } from './throughput.js';
+
+export type ScaleResult = {
+  scale: number;
+  sessions: number;
+  turns: number;
+  ndjsonMb: number;
+  defaultPush: PushResult;
+  limit: PushResult;
+  sync: SyncResult;
+  syncToLimit: number;
+  syncToDefaultPush: number;
+};
+
+export type SearchResult = {
+  scale: number;
+  latency: LatencyResult;
+  /** GET /health on the API and on the engine: the price of a hop with no work behind it. */
+  roundTrip: { api: Percentiles; direct: Percentiles };
+  throughput: ThroughputResult;
+  engineCallsPerQuery: number;
+  servePeakRssMb: number;
+};
+
+export type TargetCheck = { name: string; target: string; measured: string; met: boolean };
+
+export type BenchResult = {
+  date: string;
+  machine: { cpus: number; model: string; ramGb: number; node: string; meilisearch: string };
+  load: { before: number[]; after: number[] };
+  options: Record<string, number>;
+  scales: ScaleResult[];
+  search: SearchResult;
+  targets: TargetCheck[];
+};
+
+const s = (seconds: number) => `${seconds.toFixed(1)} s`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const x = (ratio: number) => `${ratio.toFixed(2)}×`;
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** The issue's targets against this run's numbers. Growth targets need a run with --scale N > 1. */
+export function checkTargets(scales: ScaleResult[], search: SearchResult): TargetCheck[] {
+  const one = scales[0]!;
+  const checks: TargetCheck[] = [
+    { name: 'sync / limit', target: '≤ 1.15×', measured: x(one.syncToLimit), met: one.syncToLimit <= 1.15 },
+    {
+      name: 'sync vs default-settings bulk push',
+      target: '< 1.00×',
+      measured: `${x(one.syncToDefaultPush)} (${s(one.sync.seconds)} vs ${s(one.defaultPush.seconds)})`,
+      met: one.syncToDefaultPush < 1,
+    },
+    { name: 'sync peak RSS (1×)', target: '≤ 200 MB', measured: `${int(one.sync.peakRssMb)} MB`, met: one.sync.peakRssMb <= 200 },
+    {
+      name: 'API p50 − direct p50',
+      target: '≤ 1 ms',
+      measured: ms(search.latency.api.p50 - search.latency.direct.p50),
+      met: search.latency.api.p50 - search.latency.direct.p50 <= 1,
+    },
+    { name: 'API p99', target: '≤ 30 ms', measured: ms(search.latency.api.p99), met: search.latency.api.p99 <= 30 },
+    { name: 'API / direct throughput', target: '≥ 0.75', measured: search.throughput.ratio.toFixed(2), met: search.throughput.ratio >= 0.75 },
+  ];
+  const big = scales.length > 1 ? scales[scales.length - 1]! : undefined;
+  if (big) {
+    const timeRatio = big.sync.seconds / one.sync.seconds;
+    const rssRatio = big.sync.peakRssMb / one.sync.peakRssMb;
+    checks.push(
+      { name: `sync time ${big.scale}× / 1×`, target: `≤ ${(1.1 * big.scale).toFixed(1)}×`, measured: x(timeRatio), met: timeRatio <= 1.1 * big.scale },
+      { name: `sync peak RSS ${big.scale}× / 1×`, target: '≤ 1.20×', measured: x(rssRatio), met: rssRatio <= 1.2 },
+    );
+  }
+  return checks;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatReport(result: BenchResult): string {
+  const lines: string[] = [];
+  const { machine, load } = result;
+  lines.push(
+    `transcript-search bench · ${result.date} · ${machine.cpus} cores ${machine.model} · ${machine.ramGb} GB · Node ${machine.node} · Meilisearch ${machine.meilisearch}`,
+    `load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' ')} · after ${load.after.map((v) => v.toFixed(2)).join(' ')}`,
+    '',
+  );
+  const ingest: string[][] = [['ingest', 'sessions', 'turns', 'default push', 'limit', 'sync', 'first batch at', 'tail', 'sync/limit', 'sync docs/s', 'sync peak RSS', 'engine busy in sync', 'sync tasks/batches']];
+  for (const scale of result.scales) {
+    ingest.push([
+      `${scale.scale}×`,
+      int(scale.sessions),
+      int(scale.turns),
+      `${s(scale.defaultPush.seconds)} (turns ${s(scale.defaultPush.turnsSeconds)}, sessions ${s(scale.defaultPush.sessionsSeconds)})`,
+      `${s(scale.limit.seconds)} (turns ${s(scale.limit.turnsSeconds)}, sessions ${s(scale.limit.sessionsSeconds)})`,
+      s(scale.sync.seconds),
+      s(scale.sync.firstBatchSeconds),
+      s(scale.sync.tailSeconds),
+      x(scale.syncToLimit),
+      int(scale.sync.docsPerSecond),
+      `${int(scale.sync.peakRssMb)} MB`,
+      s(scale.sync.engineBusySeconds),
+      `${scale.sync.batching.documentTasks}/${scale.sync.batching.engineBatches} (limit ${scale.limit.batching.documentTasks}/${scale.limit.batching.engineBatches})`,
+    ]);
+  }
+  lines.push(table(ingest), '');
+  // CPU seconds are far less sensitive to other load on the machine than wall time: the robust view.
+  const cpu: string[][] = [['CPU seconds', 'engine', 'sync process', 'bench (upload / upstream)', 'total', 'total vs limit']];
+  const cell = (value: number | undefined) => (value === undefined ? '' : value.toFixed(1));
+  const total = (used: Record<string, number>) => Object.values(used).reduce((sum, value) => sum + value, 0);
+  for (const scale of result.scales) {
+    const limitTotal = total(scale.limit.cpuSeconds);
+    for (const [phase, used] of [['default push', scale.defaultPush.cpuSeconds], ['limit', scale.limit.cpuSeconds], ['sync', scale.sync.cpuSeconds]] as const) {
+      cpu.push([`${scale.scale}× ${phase}`, cell(used.engine), cell(used.sync), cell(used.bench), cell(total(used)), x(total(used) / limitTotal)]);
+    }
+  }
+  lines.push(table(cpu), '');
+  const { latency, throughput, roundTrip } = result.search;
+  lines.push(
+    table([
+      [`search (${result.search.scale}×, ${latency.api.samples} samples/side)`, 'p50', 'p95', 'p99', 'mean', `req/s @ ${throughput.clients}`],
+      ['API', ms(latency.api.p50), ms(latency.api.p95), ms(latency.api.p99), ms(latency.api.mean), int(throughput.api)],
+      ['direct engine', ms(latency.direct.p50), ms(latency.direct.p95), ms(latency.direct.p99), ms(latency.direct.mean), int(throughput.direct)],
+      ['API GET /health', ms(roundTrip.api.p50), ms(roundTrip.api.p95), ms(roundTrip.api.p99), ms(roundTrip.api.mean), ''],
+      ['engine GET /health', ms(roundTrip.direct.p50), ms(roundTrip.direct.p95), ms(roundTrip.direct.p99), ms(roundTrip.direct.mean), ''],
+    ]),
+    '',
+    table([
+      ['CPU ms per request under load', 'engine', 'API server', 'bench client'],
+      ...(['api', 'direct'] as const).map((side) => {
+        const used = throughput.cpuMsPerRequest[side];
+        return [side === 'api' ? 'through the API' : 'direct to the engine', ms(used.engine ?? 0), ms(used.serve ?? 0), ms(used.bench ?? 0)];
+      }),
+    ]),
+    '',
+    table([
+      ['query', 'API p50', 'direct p50', 'API p99', 'direct p99'],
+      ...latency.perQuery.map((query) => [query.name, ms(query.apiP50), ms(query.directP50), ms(query.apiP99), ms(query.directP99)]),
+    ]),
+    '',
+    table([['target', 'wanted', 'measured', ''], ...result.targets.map((check) => [check.name, check.target, check.measured, check.met ? 'met' : 'MISSED'])]),
+  );
+  return lines.join('\n');
+}
