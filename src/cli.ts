@@ -5,7 +5,8 @@ import { createLogger, type Logger } from './logger.js';
 import { SyncController } from './ingest/sync-controller.js';
 import { forgetClient } from './ingest/forget-client.js';
 import { ForgottenClients } from './ingest/forgotten.js';
-import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
+import { connectEngine, openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
+import { createSnapshot } from './engine/snapshot.js';
 import { startServer } from './serve.js';
 import { runDemo } from './demo/run-demo.js';
 import { importFiles } from './ingest/import-files.js';
@@ -26,6 +27,7 @@ Commands:
                                 its sessions from then on (sync, import, push)
   forget --undo CLIENT_ID       re-enable a forgotten client: its sessions are accepted again
   forget --list                 list forgotten clients
+  snapshot                      snapshot the engine's database (restore: see README); prints where it is
   demo                          serve with a built-in synthetic source (Quick start)
 
 Configuration is read from the environment; see README.md.`;
@@ -47,12 +49,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return 78;
   }
   const log = createLogger(config.logLevel);
+  const stopExitingOnSignal = exitOnSignal();
   try {
     switch (command) {
       case 'serve':
-        return await serveUntilSignal(() => startServer(config, log), log);
+        return await serveUntilSignal(() => startServer(config, log), log, stopExitingOnSignal);
       case 'demo':
-        return await serveUntilSignal(() => runDemo(config, log, io), log);
+        return await serveUntilSignal(() => runDemo(config, log, io), log, stopExitingOnSignal);
       case 'sync':
         return await syncCommand(config, log, rest, io);
       case 'import':
@@ -61,6 +64,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         return await searchCommand(config, rest, io);
       case 'forget':
         return await forgetCommand(config, rest, io);
+      case 'snapshot':
+        return await snapshotCommand(config, rest, io);
       default:
         io.stderr.write(`Unknown command '${command}'.\n\n${USAGE}\n`);
         return 64;
@@ -71,21 +76,74 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       return error instanceof AppError && error.code === 'config_invalid' ? 78 : 1;
     }
     throw error;
+  } finally {
+    stopExitingOnSignal();
   }
 }
 
-async function serveUntilSignal(start: () => Promise<{ stop(): Promise<void> }>, log: Logger): Promise<number> {
+/**
+ * Until a command installs its own handling, SIGINT or SIGTERM ends the process at once, but by
+ * exiting rather than dying: that runs the exit hook stopping an embedded engine this process started
+ * (it runs in a process group of its own, so the terminal's Ctrl+C does not reach it). Returns the
+ * function that removes this handling.
+ */
+function exitOnSignal(): () => void {
+  const onSignal = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** Orchestrators kill at ~10 s; whatever still holds the process by then is cut short just before. */
+const HARD_STOP_MS = 9_500;
+
+/**
+ * Runs until SIGTERM or SIGINT, then stops gracefully (serve.ts: requests in flight, a sync's
+ * checkpoint, the engine). A second signal ends the process at once, and so does one during start-up,
+ * when there is nothing to drain yet.
+ */
+async function serveUntilSignal(start: () => Promise<{ stop(): Promise<void> }>, log: Logger, stopExitingOnSignal: () => void): Promise<number> {
   const server = await start();
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      log.info('shutting down', { signal });
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+  stopExitingOnSignal();
+  const signal = await nextSignal();
+  log.info('shutting down', { signal });
+  void nextSignal().then((again) => {
+    log.warn('second signal: exiting without finishing the shutdown', { signal: again });
+    process.exit(again === 'SIGINT' ? 130 : 143);
   });
+  // Unreferenced: it fires only if something keeps the process alive after the shutdown has had its time.
+  setTimeout(() => {
+    log.error('shutdown did not finish in time; exiting', { waitedMs: HARD_STOP_MS });
+    process.exit(process.exitCode ?? 1);
+  }, HARD_STOP_MS).unref();
   await server.stop();
   return 0;
+}
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function snapshotCommand(config: Config, args: string[], io: CliIo): Promise<number> {
+  parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+  const connection = await connectEngine(config);
+  try {
+    io.stdout(`${JSON.stringify(await createSnapshot(connection))}\n`);
+    return 0;
+  } finally {
+    await connection.close();
+  }
 }
 
 async function syncCommand(config: Config, log: Logger, args: string[], io: CliIo): Promise<number> {

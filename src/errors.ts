@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'engine_error'
   | 'config_invalid'
   | 'source_error'
+  | 'interrupted'
   | 'internal';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -24,6 +25,7 @@ const statusByCode: Record<ErrorCode, number> = {
   engine_error: 502,
   config_invalid: 500,
   source_error: 502,
+  interrupted: 503,
   internal: 500,
 };
 
@@ -87,6 +89,14 @@ export class SourceError extends AppError {
   override name = 'SourceError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('source_error', message, options);
+  }
+}
+
+/** Work stopped on purpose (the service is shutting down); what was done is kept and the rest is redone later. */
+export class InterruptedError extends AppError {
+  override name = 'InterruptedError';
+  constructor(message: string) {
+    super('interrupted', message);
   }
 }
 

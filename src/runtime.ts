@@ -18,7 +18,20 @@ export const SYNC_ENGINE_PATIENCE_MS = 5 * 60_000;
  */
 export type EngineHandle = { client: EngineClient; names: IndexNames; searchKey?: EngineKey; close(): Promise<void> };
 
-export async function openEngine(config: Config, options: { waitForEngineMs?: number } = {}): Promise<EngineHandle> {
+/**
+ * The engine as the operator configured it, answering /health: its client holds the key given
+ * (MEILI_MASTER_KEY, MEILI_API_KEY, or the embedded engine's master key), for engine-wide work such
+ * as snapshots. `embedded` is set when the engine runs under DATA_DIR.
+ */
+export type EngineConnection = {
+  client: EngineClient;
+  url: string;
+  isMaster: boolean;
+  embedded?: { dataDir: string };
+  close(): Promise<void>;
+};
+
+export async function connectEngine(config: Config, options: { waitForEngineMs?: number } = {}): Promise<EngineConnection> {
   let url: string;
   let apiKey: string | undefined;
   let isMaster: boolean;
@@ -34,13 +47,29 @@ export async function openEngine(config: Config, options: { waitForEngineMs?: nu
     isMaster = true;
     stopEmbedded = embedded.stop;
   }
-  let client = new EngineClient({ url, apiKey });
+  const client = new EngineClient({ url, apiKey });
+  const close = async () => {
+    await client.close();
+    await stopEmbedded();
+  };
   try {
     const deadline = Date.now() + (options.waitForEngineMs ?? 30_000);
     while (!(await client.isHealthy())) {
       if (Date.now() > deadline) throw new EngineUnavailableError(`Meilisearch at ${url} is not answering /health`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { client, url, isMaster, embedded: config.engine.url ? undefined : { dataDir: config.dataDir }, close };
+}
+
+export async function openEngine(config: Config, options: { waitForEngineMs?: number } = {}): Promise<EngineHandle> {
+  const connection = await connectEngine(config, options);
+  const { url, isMaster } = connection;
+  let client = connection.client;
+  try {
     const names = indexNames(config.indexPrefix);
     await ensureIndexes(client, names);
     let searchKey: EngineKey | undefined;
@@ -49,9 +78,8 @@ export async function openEngine(config: Config, options: { waitForEngineMs?: nu
       // exposes its own indexes, not the engine.
       const keys = await provisionEngineKeys(client, config.indexPrefix);
       searchKey = keys.search;
-      const master = client;
       client = new EngineClient({ url, apiKey: keys.indexing.key });
-      await master.close();
+      await connection.client.close();
     }
     return {
       client,
@@ -59,12 +87,12 @@ export async function openEngine(config: Config, options: { waitForEngineMs?: nu
       searchKey,
       close: async () => {
         await client.close();
-        await stopEmbedded();
+        await connection.close();
       },
     };
   } catch (error) {
     await client.close();
-    await stopEmbedded();
+    await connection.close();
     throw refusedKeyAsConfigError(error, url, isMaster);
   }
 }

@@ -1,4 +1,5 @@
 import { serve as serveHttp } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
@@ -6,12 +7,16 @@ import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
 import { SyncController } from './ingest/sync-controller.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 
 export type RunningServer = { url: string; sync: SyncController; stop(): Promise<void> };
 
-/** Shutdown must finish within this, or the process is ended anyway (orchestrators kill at ~10 s). */
-const SHUTDOWN_GRACE_MS = 8_000;
+/**
+ * Orchestrators kill a container about 10 s after SIGTERM. In-flight requests and a sync's last
+ * batch get this long; stopping an embedded engine (SIGKILL after 3 s) has to fit in what is left.
+ */
+const DRAIN_MS = 6_000;
 
 /** `serve`: the API plus periodic sync. Refuses an open API on a non-loopback address. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
@@ -22,14 +27,20 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     );
   }
   const engine = await openEngine(config);
+  const metrics = new Metrics({ processMetrics: true });
+  metrics.observeEngine(engine.client);
   const sync = new SyncController({
     engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS),
     names: engine.names,
     log,
     sources: sourceFactories(config),
     concurrency: config.sourceConcurrency,
+    metrics,
   });
-  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync, searchKey: engine.searchKey });
+  for (const status of (await sync.status()).sources) {
+    if (status.lastSuccessAt) metrics.recordLastSuccess(status.source, status.lastSuccessAt);
+  }
+  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync, searchKey: engine.searchKey, metrics });
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
     instance.once('error', reject);
@@ -40,12 +51,27 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   log.info('listening', { url, auth: keys ? 'api keys' : 'open (loopback only)', sources: sync.sourceNames });
   sync.startPeriodic(config.syncIntervalSeconds);
 
+  // Stop accepting and let requests in flight finish, while a running sync writes what it fetched and
+  // checkpoints; then the engine goes, whether or not both made it in time.
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.race([Promise.all([closed, sync.stop()]), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+      const drained = Promise.all([stopListening(server as Server), sync.stop()]);
+      const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, DRAIN_MS, true).unref())]);
+      if (timedOut) log.warn('stopping without waiting further for requests or sync in flight', { waitedMs: DRAIN_MS });
+      (server as Server).closeAllConnections();
       await engine.close();
+      log.info('stopped');
     })());
   return { url, sync, stop };
+}
+
+/**
+ * Resolves once requests in flight are answered. `close()` drops idle keep-alive connections only
+ * once; a connection busy at that moment would otherwise stay open until its keep-alive timeout.
+ */
+function stopListening(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  return closed.finally(() => clearInterval(sweep));
 }

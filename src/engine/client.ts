@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import { EngineError, EngineUnavailableError, errorMessage } from '../errors.js';
 
@@ -34,7 +35,8 @@ export type SearchResponse<T = Record<string, unknown>> = {
 type TaskFailureListener = (task: EngineTask) => void;
 
 type RequestOptions = {
-  body?: string | Buffer | object;
+  /** An object is sent as JSON; `Buffer[]` is sent as its concatenation without building it. */
+  body?: string | Buffer | Buffer[] | object;
   contentType?: string;
   query?: Record<string, string | number | undefined>;
 };
@@ -94,7 +96,8 @@ export class EngineClient {
       try {
         return await this.#requestOnce<T>(method, path, options);
       } catch (error) {
-        if (!(error instanceof EngineUnavailableError) || Date.now() + delay > deadline) throw error;
+        // A closed client is not an engine that may come back: waiting would only hold a stopping process.
+        if (!(error instanceof EngineUnavailableError) || this.#pool.closed || Date.now() + delay > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -103,11 +106,15 @@ export class EngineClient {
   async #requestOnce<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
-    let body: string | Buffer | undefined;
+    let body: string | Buffer | Buffer[] | undefined;
     if (options.body !== undefined) {
       if (typeof options.body === 'string' || Buffer.isBuffer(options.body)) {
         body = options.body;
         headers['content-type'] = options.contentType ?? 'application/json';
+      } else if (Array.isArray(options.body) && options.body.every((chunk) => Buffer.isBuffer(chunk))) {
+        body = options.body as Buffer[];
+        headers['content-type'] = options.contentType ?? 'application/json';
+        headers['content-length'] = String(body.reduce((sum, chunk) => sum + chunk.length, 0));
       } else {
         body = JSON.stringify(options.body);
         headers['content-type'] = 'application/json';
@@ -124,7 +131,9 @@ export class EngineClient {
     }
     let response;
     try {
-      response = await this.#pool.request({ method, path: fullPath, headers, body });
+      // A stream per attempt: chunks are written one after another, and a retry can read them again.
+      const payload = Array.isArray(body) ? Readable.from(body, { objectMode: false }) : body;
+      response = await this.#pool.request({ method, path: fullPath, headers, body: payload });
     } catch (error) {
       throw new EngineUnavailableError(`Search engine unreachable at ${this.url}: ${describeNetworkError(error)}`, {
         cause: error,
@@ -192,7 +201,7 @@ export class EngineClient {
       try {
         task = await this.getTask(taskUid);
       } catch (error) {
-        if (!(error instanceof EngineUnavailableError)) throw error;
+        if (!(error instanceof EngineUnavailableError) || this.#pool.closed) throw error;
       }
       if (task?.status === 'succeeded') return task;
       if (task && (task.status === 'failed' || task.status === 'canceled')) {
@@ -231,7 +240,7 @@ export class EngineClient {
   }
 
   /** Sends one NDJSON batch; the task is returned unwaited so the caller can keep the engine busy. */
-  async addDocumentsNdjson(indexUid: string, ndjson: string | Buffer, primaryKey: string): Promise<number> {
+  async addDocumentsNdjson(indexUid: string, ndjson: string | Buffer | Buffer[], primaryKey: string): Promise<number> {
     return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents`, {
       body: ndjson,
       contentType: 'application/x-ndjson',

@@ -23,6 +23,16 @@ export type EmbeddedEngine = {
 type EngineRecord = { pid: number; url: string; ownerPid: number };
 
 const STARTUP_TIMEOUT_MS = 60_000;
+/**
+ * Meilisearch stops in well under a second on SIGTERM; past this it is killed, which its storage
+ * survives. Short enough that `serve` still exits within 10 s of its own SIGTERM.
+ */
+const STOP_TIMEOUT_MS = 3_000;
+
+/** Meilisearch names a snapshot after the database directory, and a new one replaces the last. */
+export function embeddedSnapshotFile(dataDir: string): string {
+  return path.resolve(dataDir, 'meilisearch', 'snapshots', 'data.ms.snapshot');
+}
 
 export function resolveMeilisearchBinary(explicit: string | undefined, dataDir: string): string {
   if (explicit) {
@@ -142,7 +152,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
     [
       '--db-path', path.join(engineDir, 'data.ms'),
       '--dump-dir', path.join(engineDir, 'dumps'),
-      '--snapshot-dir', path.join(engineDir, 'snapshots'),
+      '--snapshot-dir', path.dirname(embeddedSnapshotFile(options.dataDir)),
       '--http-addr', `127.0.0.1:${port}`,
       '--env', 'development',
       '--no-analytics',
@@ -150,7 +160,9 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
     ],
     // The key goes in the environment, not argv, where any local user could read it with `ps`.
     // A clean environment: the caller's MEILI_* settings are for an external engine, not this one.
-    { stdio: ['ignore', log, log], env: { MEILI_MASTER_KEY: masterKey } },
+    // A process group of its own: Ctrl+C in a terminal signals the whole foreground group, and the
+    // engine must outlive the requests and sync checkpoint that `serve` finishes before stopping it.
+    { stdio: ['ignore', log, log], env: { MEILI_MASTER_KEY: masterKey }, detached: true },
   );
   closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -197,7 +209,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
 }
@@ -208,7 +220,7 @@ async function stopPid(pid: number, recordFile: string): Promise<void> {
   } catch {
     // Already gone.
   }
-  for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let waited = 0; waited < STOP_TIMEOUT_MS && processAlive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(recordFile, { force: true });
 }

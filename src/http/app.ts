@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { AppError, EngineError, statusOf, type ErrorCode } from '../errors.js';
@@ -7,15 +7,20 @@ import type { EngineClient } from '../engine/client.js';
 import type { EngineKey } from '../engine/keys.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { Logger } from '../logger.js';
+import { Metrics } from '../metrics.js';
+import type { RawQuery } from '../query-params.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { SyncController } from '../ingest/sync-controller.js';
-import { registerClientRoutes } from './routes/clients.js';
-import { registerHealthRoutes } from './routes/health.js';
-import { registerSearchTokenRoutes } from './routes/search-token.js';
-import { registerSearchRoutes } from './routes/search.js';
-import { registerSessionRoutes } from './routes/sessions.js';
-import { registerSyncRoutes } from './routes/sync.js';
-import { registerUiRoutes } from './routes/ui.js';
+import { observeRequests } from './observe.js';
+import { clientOperations, registerClientRoutes } from './routes/clients.js';
+import { docsOperations, registerDocsRoutes } from './routes/docs.js';
+import { healthOperations, registerHealthRoutes } from './routes/health.js';
+import { metricsOperations, registerMetricsRoutes } from './routes/metrics.js';
+import { registerSearchTokenRoutes, searchTokenOperations } from './routes/search-token.js';
+import { registerSearchRoutes, searchOperations } from './routes/search.js';
+import { registerSessionRoutes, sessionOperations } from './routes/sessions.js';
+import { registerSyncRoutes, syncOperations } from './routes/sync.js';
+import { registerUiRoutes, uiOperations } from './routes/ui.js';
 
 export type AppDeps = {
   engine: EngineClient;
@@ -28,6 +33,8 @@ export type AppDeps = {
   searchKey?: EngineKey;
   /** Unix milliseconds; tests pass their own to mint tokens at a chosen time. Default Date.now. */
   now?: () => number;
+  /** Shared with the sync controller by `serve`; default: a registry of this app's own. */
+  metrics?: Metrics;
 };
 
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };
@@ -37,8 +44,22 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const OPEN_CALLER: Caller = { name: 'open', role: 'admin' };
 
+/** Everything the document at /openapi.json describes; a test checks it against the registered routes. */
+const OPERATIONS = [
+  ...searchOperations,
+  ...searchTokenOperations,
+  ...sessionOperations,
+  ...clientOperations,
+  ...syncOperations,
+  ...healthOperations,
+  ...metricsOperations,
+  ...docsOperations,
+  ...uiOperations,
+];
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const metrics = deps.metrics ?? new Metrics();
 
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
@@ -47,18 +68,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('x-request-id', requestId);
     await next();
   });
+  app.use('*', observeRequests(deps.log, metrics));
 
-  app.use('/v1/*', async (c, next) => {
-    if (!deps.keys) {
-      c.set('caller', OPEN_CALLER);
-      return next();
-    }
-    const presented = bearer(c.req.header('authorization')) ?? c.req.header('x-api-key');
-    const caller = presented ? deps.keys.find(presented) : undefined;
-    if (!caller) throw new AppError('unauthorized', presented ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer KEY or X-Api-Key: KEY');
-    c.set('caller', caller);
-    return next();
-  });
+  const authenticate = authenticateWith(deps.keys);
+  app.use('/v1/*', authenticate);
+  app.use('/metrics', authenticate);
 
   app.use('/v1/*', bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -74,6 +88,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerClientRoutes(app, deps);
   registerSyncRoutes(app, deps);
   registerSearchTokenRoutes(app, deps);
+  registerMetricsRoutes(app, metrics);
+  registerDocsRoutes(app, OPERATIONS);
 
   app.notFound((c) => errorResponse(c, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`));
 
@@ -94,6 +110,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** Sets the caller from the key presented; without configured keys every caller is an unscoped admin. */
+function authenticateWith(keys: ApiKeys | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!keys) {
+      c.set('caller', OPEN_CALLER);
+      return next();
+    }
+    const presented = bearer(c.req.header('authorization')) ?? c.req.header('x-api-key');
+    const caller = presented ? keys.find(presented) : undefined;
+    if (!caller) throw new AppError('unauthorized', presented ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer KEY or X-Api-Key: KEY');
+    c.set('caller', caller);
+    return next();
+  };
 }
 
 function bearer(header: string | undefined): string | undefined {
@@ -121,6 +152,6 @@ export function requireUnscopedAdmin(caller: Caller): void {
 }
 
 /** All query parameters as arrays, so repeated ones are seen. */
-export function queryArrays(c: Context): Record<string, string[]> {
-  return c.req.queries() as Record<string, string[]>;
+export function queryArrays(c: Context): RawQuery {
+  return c.req.queries() as RawQuery;
 }

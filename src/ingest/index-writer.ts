@@ -47,7 +47,7 @@ export class IndexWriter {
   constructor(engine: EngineClient, names: IndexNames, options: IndexWriterOptions = {}) {
     this.#engine = engine;
     this.#names = names;
-    this.#options = { batchTurns: 50_000, batchBytes: 32 * 1024 * 1024, maxPendingBatches: 2, ...options };
+    this.#options = { batchTurns: 25_000, batchBytes: 16 * 1024 * 1024, maxPendingBatches: 4, ...options };
   }
 
   async add(flat: { session: SessionDocument; turns: TurnDocument[] }, staleTurnsFilter?: string): Promise<void> {
@@ -95,9 +95,9 @@ export class IndexWriter {
         tasks.push(await this.#engine.deleteDocumentsByFilter(this.#names.turns, staleTurnFilters.join(' OR ')));
       }
       if (turnCount > 0) {
-        tasks.push(await this.#engine.addDocumentsNdjson(this.#names.turns, Buffer.concat(turnChunks), 'id'));
+        tasks.push(await this.#engine.addDocumentsNdjson(this.#names.turns, turnChunks, 'id'));
       }
-      tasks.push(await this.#engine.addDocumentsNdjson(this.#names.sessions, Buffer.concat(sessionChunks), 'id'));
+      tasks.push(await this.#engine.addDocumentsNdjson(this.#names.sessions, sessionChunks, 'id'));
       this.#pending.push({ tasks, sessions });
       this.turnsWritten += turnCount;
       this.sessionsWritten += sessions.length;

@@ -72,6 +72,11 @@ const KNOWN_CHECK_BATCH = 100;
 const STOP_AFTER_STALE_ENTRIES = 250;
 /** Head re-reads per run; each one only happens because the previous found sessions created meanwhile. */
 const MAX_CATCH_UP_ROUNDS = 3;
+/**
+ * An interrupted pass waits this long for what it fetched to be indexed before it checkpoints: the
+ * service has ~10 s to stop. What is not confirmed by then is simply not counted, and fetched again.
+ */
+const INTERRUPTED_FLUSH_MS = 4_000;
 
 export async function syncSource(
   deps: { engine: EngineClient; names: IndexNames; source: SessionSource; log: Logger; concurrency: number },
@@ -219,6 +224,8 @@ export async function syncSource(
   };
 
   try {
+    // A pass queued behind one that was interrupted starts already stopped: not even one list page.
+    signal?.throwIfAborted();
     await walkListing((entry) => entry.createdAt < cutoff, true);
     // Newest-first pages shift while they are read: sessions created meanwhile went in ahead of where
     // the walk was (the shift itself only repeats entries, which `seen` drops). Read the head again
@@ -259,7 +266,17 @@ export async function syncSource(
     summary.error = errorMessage(error);
     if (error instanceof InterruptedError) {
       // Fetched is as good as indexed: write it, so the checkpoint below counts it.
-      await writer.finish().catch((finishError: unknown) => log.warn('sync interrupted before its last batch was indexed', { source: source.name, error: errorMessage(finishError) }));
+      const flushed = writer.finish().then(
+        () => 'indexed' as const,
+        (finishError: unknown) => {
+          log.warn('sync interrupted before its last batch was indexed', { source: source.name, error: errorMessage(finishError) });
+          return 'failed' as const;
+        },
+      );
+      const waited = new Promise<'late'>((resolve) => setTimeout(resolve, INTERRUPTED_FLUSH_MS, 'late').unref());
+      if ((await Promise.race([flushed, waited])) === 'late') {
+        log.warn('sync interrupted: checkpointing before its last batches were confirmed', { source: source.name });
+      }
       log.info('sync interrupted', { source: source.name, sessions: summary.sessions });
     } else {
       log.error('sync failed', { source: source.name, error: summary.error });

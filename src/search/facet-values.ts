@@ -1,9 +1,12 @@
+import { z } from 'zod';
 import { BadRequestError } from '../errors.js';
-import { parseFilters, rejectUnknown } from './params.js';
+import type { RawQuery } from '../query-params.js';
+import { parseFacetValuesQuery } from './params.js';
 import { buildFilter, type Scope } from './query.js';
 import type { SearchDeps } from './turns.js';
 
 export const SEARCHABLE_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags'] as const;
+export const SearchableFacet = z.enum(SEARCHABLE_FACETS).describe('Facet whose values to list');
 
 /**
  * `/v1/facets/{name}?q=prefix`: facet values for autocomplete, counted in sessions (the sessions index
@@ -12,21 +15,17 @@ export const SEARCHABLE_FACETS = ['companionId', 'externalClientId', 'tenantId',
 export async function facetValues(
   deps: SearchDeps,
   name: string,
-  query: Record<string, string[]>,
+  query: RawQuery,
   scope: Scope = {},
 ): Promise<{ values: Array<{ value: string; count: number }> }> {
-  if (!(SEARCHABLE_FACETS as readonly string[]).includes(name)) {
+  if (!SearchableFacet.safeParse(name).success) {
     throw new BadRequestError(`Unknown facet '${name.slice(0, 40)}'; expected one of ${SEARCHABLE_FACETS.join(', ')}`);
   }
-  rejectUnknown(query, ['q', 'companionId', 'externalClientId', 'tenantId', 'tag', 'from', 'to']);
-  const prefixes = query.q ?? [];
-  if (prefixes.length > 1) throw new BadRequestError(`Parameter 'q' may be given once, got ${prefixes.length} values`);
-  const prefix = prefixes[0] ?? '';
-  if (prefix.length > 200) throw new BadRequestError(`Parameter 'q' is longer than 200 characters`);
+  const { prefix, filters } = parseFacetValuesQuery(query);
   const response = await deps.engine.facetSearch(deps.names.sessions, {
     facetName: name,
     facetQuery: prefix,
-    filter: buildFilter(parseFilters(query), 'sessions', scope),
+    filter: buildFilter(filters, 'sessions', scope),
   });
   return { values: response.facetHits.map((hit) => ({ value: hit.value, count: hit.count })) };
 }

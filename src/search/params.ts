@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, errorMessage } from '../errors.js';
 import { MAX_TOTAL_HITS } from '../engine/indexes.js';
 import type { Role } from '../model.js';
+import { many, one, parseKnownParams, parseQuery, wholeNumber, type RawQuery } from '../query-params.js';
 
 /**
- * Query parameters of the search endpoints (CONTRACT.md §4), validated into a SearchRequest. Every
- * rejection is a BadRequestError naming the parameter; unknown parameters are rejected too, so a typo
- * such as `companion=` is reported instead of silently widening the search.
+ * Query parameters of the search endpoints (CONTRACT.md §4): one zod schema per endpoint, which both
+ * validates a request into a SearchRequest and describes the endpoint in the OpenAPI document. Every
+ * rejection is a BadRequestError naming the parameter; unknown parameters are rejected too.
  */
 export type SearchKind = 'turns' | 'sessions';
 
@@ -37,36 +38,7 @@ export type SearchRequest = SearchFilters & {
 export const MAX_QUERY_CHARS = 512;
 const MAX_VALUES_PER_FILTER = 100;
 const MAX_VALUE_CHARS = 512;
-
-const FILTER_PARAMS = ['companionId', 'externalClientId', 'tenantId', 'tag'] as const;
-const COMMON_PARAMS = [...FILTER_PARAMS, 'q', 'role', 'from', 'to', 'sort', 'page', 'hitsPerPage', 'facets'];
-
-const IntegerParam = (min: number, max: number) =>
-  z.string().regex(/^\d{1,9}$/, `expected a whole number from ${min} to ${max}`).transform(Number).pipe(z.number().min(min).max(max));
-
-function single(query: Record<string, string[]>, name: string): string | undefined {
-  const values = query[name];
-  if (!values || values.length === 0) return undefined;
-  if (values.length > 1) throw new BadRequestError(`Parameter '${name}' may be given once, got ${values.length} values`);
-  return values[0];
-}
-
-function parseWith<T>(name: string, schema: z.ZodType<T>, value: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BadRequestError(`Invalid '${name}': ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
-  return parsed.data;
-}
-
-function filterValues(query: Record<string, string[]>, name: string): string[] {
-  const values = query[name] ?? [];
-  if (values.length > MAX_VALUES_PER_FILTER) throw new BadRequestError(`Parameter '${name}' may be given at most ${MAX_VALUES_PER_FILTER} times`);
-  for (const value of values) {
-    if (value.length === 0) throw new BadRequestError(`Parameter '${name}' must not be empty`);
-    if (value.length > MAX_VALUE_CHARS) throw new BadRequestError(`Parameter '${name}' is longer than ${MAX_VALUE_CHARS} characters`);
-    if (/[\u0000-\u001f\u007f]/.test(value)) throw new BadRequestError(`Parameter '${name}' contains control characters`);
-  }
-  return [...new Set(values)];
-}
+const MAX_FACET_PREFIX_CHARS = 200;
 
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -90,60 +62,147 @@ export function parseTime(name: string, value: string): number {
   throw new BadRequestError(`Invalid '${name}': expected an ISO-8601 date or date-time, or Unix seconds, got '${value.slice(0, 40)}'`);
 }
 
-export function parseFilters(query: Record<string, string[]>): SearchFilters {
-  const tags = filterValues(query, 'tag');
-  for (const tag of tags) {
-    if (tag.indexOf(':') <= 0) throw new BadRequestError(`Invalid 'tag': expected key:value, got '${tag.slice(0, 40)}'`);
+const filterValue = (name: string, description: string) =>
+  z
+    .string()
+    .min(1, `Parameter '${name}' must not be empty`)
+    .max(MAX_VALUE_CHARS, `Parameter '${name}' is longer than ${MAX_VALUE_CHARS} characters`)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, `Parameter '${name}' contains control characters`)
+    .meta({ description });
+
+const timeParam = (name: 'from' | 'to', description: string) =>
+  one(
+    name,
+    z
+      .string()
+      .meta({ description, examples: ['2026-01-31', '2026-01-31T09:30:00Z', '1769851800'] })
+      .transform((text, ctx) => {
+        try {
+          return parseTime(name, text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: errorMessage(error) });
+          return z.NEVER;
+        }
+      }),
+  ).optional();
+
+/** Filters shared by both searches and by facet values: OR within a name, AND across names. */
+const FILTER_PARAMS = {
+  companionId: many('companionId', filterValue('companionId', 'Companion id; repeat for any of several'), MAX_VALUES_PER_FILTER),
+  externalClientId: many('externalClientId', filterValue('externalClientId', 'External client id; repeat for any of several'), MAX_VALUES_PER_FILTER),
+  tenantId: many('tenantId', filterValue('tenantId', 'Tenant id; repeat for any of several'), MAX_VALUES_PER_FILTER),
+  tag: many(
+    'tag',
+    filterValue('tag', 'Tag as key:value; repeat for any of several').refine((tag) => tag.indexOf(':') > 0, {
+      error: (issue) => `Invalid 'tag': expected key:value, got '${String(issue.input).slice(0, 40)}'`,
+    }),
+    MAX_VALUES_PER_FILTER,
+  ),
+  from: timeParam('from', 'Earliest turn time (turns) or session start (sessions): ISO-8601 (UTC unless an offset is given) or Unix seconds'),
+  to: timeParam('to', 'Latest turn time or session start, inclusive; a bare date means the end of that day'),
+};
+
+const ROLE_PARAM = one(
+  'role',
+  z.enum(['user', 'agent', 'assistant'], { error: `Invalid 'role': expected user or agent` }).meta({
+    description: 'Only what this side said (`assistant` is read as `agent`)',
+  }),
+).optional();
+
+const facetList = (allowed: readonly string[]) =>
+  z
+    .preprocess(
+      (text) => (text === '' ? [] : String(text).split(',').map((name) => name.trim())),
+      z.array(
+        z.enum(allowed as [string, ...string[]], {
+          error: (issue) => `Invalid 'facets': unknown facet '${String(issue.input).slice(0, 40)}'; expected some of ${allowed.join(', ')}`,
+        }),
+      ),
+    )
+    .transform((names) => [...new Set(names)] as FacetName[]);
+
+const searchParams = (facets: readonly string[]) => ({
+  q: one('q', z.string().max(MAX_QUERY_CHARS, `Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`))
+    .default('')
+    .describe('Search text: "double quotes" for an exact phrase; other words are typo-tolerant and all must match'),
+  ...FILTER_PARAMS,
+  role: ROLE_PARAM,
+  sort: one('sort', z.enum(['relevance', 'newest', 'oldest'], { error: `Invalid 'sort': expected relevance, newest or oldest` }))
+    .default('relevance')
+    .describe('Order of hits'),
+  page: one('page', wholeNumber('page', 1, MAX_TOTAL_HITS))
+    .default(1)
+    .describe(`Page of hits, from 1; page × hitsPerPage may not pass ${MAX_TOTAL_HITS}`),
+  hitsPerPage: one('hitsPerPage', wholeNumber('hitsPerPage', 1, 100)).default(20).describe('Hits per page'),
+  facets: one('facets', facetList(facets)).default([]).describe('Facet counts to return, as a comma-separated list'),
+});
+
+/** Checks that span parameters; they run only once each parameter is valid on its own. */
+function checkRanges(query: { from?: number; to?: number; page: number; hitsPerPage: number }, ctx: z.RefinementCtx): void {
+  const lastPage = Math.floor(MAX_TOTAL_HITS / query.hitsPerPage);
+  if (query.page > lastPage) ctx.addIssue({ code: 'custom', path: ['page'], message: `Invalid 'page': expected a whole number from 1 to ${lastPage}` });
+  checkTimeRange(query, ctx);
+}
+
+function checkTimeRange(query: { from?: number; to?: number }, ctx: z.RefinementCtx): void {
+  if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: `Invalid 'from': it is after 'to'` });
   }
-  const roleText = single(query, 'role');
-  const role = roleText === undefined ? undefined : parseWith('role', z.enum(['user', 'agent', 'assistant']), roleText);
-  const fromText = single(query, 'from');
-  const toText = single(query, 'to');
-  const from = fromText === undefined ? undefined : parseTime('from', fromText);
-  const to = toText === undefined ? undefined : parseTime('to', toText);
-  if (from !== undefined && to !== undefined && from > to) throw new BadRequestError(`Invalid 'from': it is after 'to'`);
+}
+
+export const TurnsQuery = z
+  .object({
+    ...searchParams(TURN_FACETS),
+    context: one('context', wholeNumber('context', 0, 5)).default(0).describe('Turns before and after each hit to return with it'),
+  })
+  .superRefine(checkRanges);
+
+export const SessionsQuery = z.object(searchParams(SESSION_FACETS)).superRefine(checkRanges);
+
+export const FacetValuesQuery = z
+  .object({
+    q: one('q', z.string().max(MAX_FACET_PREFIX_CHARS, `Parameter 'q' is longer than ${MAX_FACET_PREFIX_CHARS} characters`))
+      .default('')
+      .describe('Prefix of the facet values to list'),
+    ...FILTER_PARAMS,
+  })
+  .superRefine(checkTimeRange);
+
+const FiltersQuery = z.object({ ...FILTER_PARAMS, role: ROLE_PARAM }).superRefine(checkTimeRange);
+
+type ParsedFilters = z.output<typeof FiltersQuery>;
+
+function toFilters(query: ParsedFilters): SearchFilters {
   return {
-    companionId: filterValues(query, 'companionId'),
-    externalClientId: filterValues(query, 'externalClientId'),
-    tenantId: filterValues(query, 'tenantId'),
-    tags,
-    role: role === 'assistant' ? 'agent' : role,
-    from,
-    to,
+    companionId: query.companionId,
+    externalClientId: query.externalClientId,
+    tenantId: query.tenantId,
+    tags: query.tag,
+    role: query.role === 'assistant' ? 'agent' : query.role,
+    from: query.from,
+    to: query.to,
   };
 }
 
-export function rejectUnknown(query: Record<string, string[]>, allowed: readonly string[]): void {
-  for (const name of Object.keys(query)) {
-    if (!allowed.includes(name)) throw new BadRequestError(`Unknown parameter '${name.slice(0, 40)}'; expected one of ${allowed.join(', ')}`);
-  }
+/** The filters of a query, ignoring its other parameters. */
+export function parseFilters(query: RawQuery): SearchFilters {
+  return toFilters(parseKnownParams(FiltersQuery, query));
 }
 
-export function parseSearchRequest(query: Record<string, string[]>, kind: SearchKind): SearchRequest {
-  rejectUnknown(query, kind === 'turns' ? [...COMMON_PARAMS, 'context'] : COMMON_PARAMS);
-  const q = single(query, 'q') ?? '';
-  if (q.length > MAX_QUERY_CHARS) throw new BadRequestError(`Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`);
-  const sortText = single(query, 'sort');
-  const pageText = single(query, 'page');
-  const perPageText = single(query, 'hitsPerPage');
-  const contextText = single(query, 'context');
-  const hitsPerPage = perPageText === undefined ? 20 : parseWith('hitsPerPage', IntegerParam(1, 100), perPageText);
-  const page = pageText === undefined ? 1 : parseWith('page', IntegerParam(1, Math.floor(MAX_TOTAL_HITS / hitsPerPage)), pageText);
-  const allowedFacets: readonly string[] = kind === 'turns' ? TURN_FACETS : SESSION_FACETS;
-  const facetsText = single(query, 'facets');
-  const facets = facetsText === undefined || facetsText === '' ? [] : [...new Set(facetsText.split(',').map((name) => name.trim()))];
-  for (const facet of facets) {
-    if (!allowedFacets.includes(facet)) {
-      throw new BadRequestError(`Invalid 'facets': unknown facet '${facet.slice(0, 40)}'; expected some of ${allowedFacets.join(', ')}`);
-    }
-  }
+export function parseFacetValuesQuery(query: RawQuery): { prefix: string; filters: SearchFilters } {
+  const parsed = parseQuery(FacetValuesQuery, query);
+  return { prefix: parsed.q, filters: toFilters(parsed) };
+}
+
+export function parseSearchRequest(query: RawQuery, kind: SearchKind): SearchRequest {
+  const parsed = kind === 'turns' ? parseQuery(TurnsQuery, query) : { ...parseQuery(SessionsQuery, query), context: 0 };
   return {
-    ...parseFilters(query),
-    q,
-    sort: sortText === undefined ? 'relevance' : parseWith('sort', z.enum(['relevance', 'newest', 'oldest']), sortText),
-    page,
-    hitsPerPage,
-    facets: facets as FacetName[],
-    context: contextText === undefined ? 0 : parseWith('context', IntegerParam(0, 5), contextText),
+    ...toFilters(parsed),
+    q: parsed.q,
+    sort: parsed.sort,
+    page: parsed.page,
+    hitsPerPage: parsed.hitsPerPage,
+    facets: parsed.facets,
+    context: parsed.context,
   };
 }

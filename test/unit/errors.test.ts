@@ -5,6 +5,7 @@ import {
   ConfigError,
   EngineError,
   EngineUnavailableError,
+  InterruptedError,
   NotFoundError,
   SourceError,
   errorMessage,
@@ -23,6 +24,7 @@ describe('statusOf', () => {
     ['engine_error', 502],
     ['config_invalid', 500],
     ['source_error', 502],
+    ['interrupted', 503],
     ['internal', 500],
   ])('answers %s with %i', (code, status) => {
     expect(statusOf(code)).toBe(status);
@@ -41,6 +43,7 @@ describe('AppError family', () => {
     [new EngineUnavailableError('down'), 'EngineUnavailableError', 'engine_unavailable'],
     [new EngineError('failed'), 'EngineError', 'engine_error'],
     [new SourceError('vendor 500'), 'SourceError', 'source_error'],
+    [new InterruptedError('stopping'), 'InterruptedError', 'interrupted'],
   ])('%o is an AppError named %s with code %s', (error, name, code) => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toBeInstanceOf(Error);

@@ -7,9 +7,9 @@ import {
   parseFilters,
   parseSearchRequest,
   parseTime,
-  rejectUnknown,
   type SearchKind,
 } from '../../src/search/params.js';
+import { rejectUnknown } from '../../src/query-params.js';
 
 type Query = Record<string, string[]>;
 

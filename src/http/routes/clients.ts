@@ -1,9 +1,30 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
 import { forgetClient } from '../../ingest/forget-client.js';
 import { ForgottenClients } from '../../ingest/forgotten.js';
-import { rejectUnknown } from '../../search/params.js';
+import { NoQuery, parseQuery } from '../../query-params.js';
 import { queryArrays, requireAdmin, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
+import type { Operation } from '../openapi/operation.js';
+
+const ClientId = z.string().describe('External client id');
+
+export const clientOperations: Operation[] = [
+  {
+    method: 'delete', path: '/v1/clients/:externalClientId', tag: 'Clients', access: 'admin', query: NoQuery, params: { externalClientId: ClientId },
+    summary: 'Forget a client: delete its sessions and turns, and refuse them from sync, import and push until re-enabled',
+    success: { status: 200, description: 'What was deleted' },
+  },
+  {
+    method: 'get', path: '/v1/forgotten-clients', tag: 'Clients', access: 'unscoped-admin', query: NoQuery,
+    summary: 'Forgotten clients', success: { status: 200, description: '`{"clients":[...]}`' },
+  },
+  {
+    method: 'delete', path: '/v1/forgotten-clients/:externalClientId', tag: 'Clients', access: 'unscoped-admin', query: NoQuery, params: { externalClientId: ClientId },
+    summary: 'Re-enable a forgotten client (restores nothing; the next sync brings back what the source has)',
+    success: { status: 200, description: '`{"externalClientId","reenabled":true,"forgotten"}`' },
+  },
+];
 
 /**
  * Forgetting a client, and the operator's way back. An admin key limited to some companions forgets
@@ -14,7 +35,7 @@ export function registerClientRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.delete('/v1/clients/:externalClientId', async (c) => {
     const caller = c.get('caller');
     requireAdmin(caller);
-    rejectUnknown(queryArrays(c), []);
+    parseQuery(NoQuery, queryArrays(c));
     const clientId = c.req.param('externalClientId');
     const result = await forgetClient(deps.engine, deps.names, clientId, { scope: caller, by: caller.name, onlyIfKnown: true });
     if (!result) throw new NotFoundError(`No sessions of client '${clientId.slice(0, 100)}'`);
@@ -23,14 +44,14 @@ export function registerClientRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get('/v1/forgotten-clients', async (c) => {
     requireUnscopedAdmin(c.get('caller'));
-    rejectUnknown(queryArrays(c), []);
+    parseQuery(NoQuery, queryArrays(c));
     return c.json({ clients: await new ForgottenClients(deps.engine, deps.names).list() });
   });
 
   // Re-enables ingestion only: what was deleted stays deleted until the next sync, push or import.
   app.delete('/v1/forgotten-clients/:externalClientId', async (c) => {
     requireUnscopedAdmin(c.get('caller'));
-    rejectUnknown(queryArrays(c), []);
+    parseQuery(NoQuery, queryArrays(c));
     const clientId = c.req.param('externalClientId');
     const removed = await new ForgottenClients(deps.engine, deps.names).remove(clientId);
     if (!removed) throw new NotFoundError(`Client '${clientId.slice(0, 100)}' is not forgotten`);

@@ -1,6 +1,16 @@
 import type { Hono } from 'hono';
 import { indexesExist } from '../../engine/indexes.js';
 import type { AppDeps, AppEnv } from '../app.js';
+import type { Operation } from '../openapi/operation.js';
+
+export const healthOperations: Operation[] = [
+  { method: 'get', path: '/health', tag: 'Operations', access: 'open', summary: 'Liveness: 200 while the process runs', success: { status: 200, description: '`{"status":"ok"}`' } },
+  {
+    method: 'get', path: '/ready', tag: 'Operations', access: 'open',
+    summary: 'Readiness: 200 when the engine answers and the indexes exist, else 503',
+    success: { status: 200, description: '`{"status":"ready","engine":"available","indexes":true}`' },
+  },
+];
 
 export function registerHealthRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   // Liveness: the process answers. Deliberately independent of the engine, so an orchestrator does

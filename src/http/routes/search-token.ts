@@ -1,21 +1,33 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { signTenantToken, type SearchRules } from '../../engine/tenant-token.js';
-import { AppError, BadRequestError } from '../../errors.js';
+import { AppError } from '../../errors.js';
+import { one, parseQuery, wholeNumber } from '../../query-params.js';
 import { anyOf } from '../../search/filter.js';
-import { rejectUnknown } from '../../search/params.js';
 import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
+import type { Operation } from '../openapi/operation.js';
 
 /** Token lifetime: default one hour, at most a day (`expiresInSeconds`). */
 const DEFAULT_TOKEN_SECONDS = 3_600;
 const MIN_TOKEN_SECONDS = 60;
 const MAX_TOKEN_SECONDS = 86_400;
 
-const ExpiresIn = z
-  .string()
-  .regex(/^\d{1,6}$/, `expected a whole number of seconds from ${MIN_TOKEN_SECONDS} to ${MAX_TOKEN_SECONDS}`)
-  .transform(Number)
-  .pipe(z.number().min(MIN_TOKEN_SECONDS).max(MAX_TOKEN_SECONDS));
+export const SearchTokenQuery = z.object({
+  expiresInSeconds: one(
+    'expiresInSeconds',
+    wholeNumber('expiresInSeconds', MIN_TOKEN_SECONDS, MAX_TOKEN_SECONDS, `a whole number of seconds from ${MIN_TOKEN_SECONDS} to ${MAX_TOKEN_SECONDS}`),
+  )
+    .default(DEFAULT_TOKEN_SECONDS)
+    .describe('Lifetime of the token'),
+});
+
+export const searchTokenOperations: Operation[] = [
+  {
+    method: 'post', path: '/v1/search-token', tag: 'Search', access: 'search', query: SearchTokenQuery,
+    summary: 'A Meilisearch tenant token for searching the engine directly from a browser, limited to the key\'s companions',
+    success: { status: 200, description: '`{token, expiresAt, url, indexes}`' },
+  },
+];
 
 /**
  * `POST /v1/search-token`: a tenant token for a browser UI to search the engine directly (e.g. with
@@ -24,16 +36,7 @@ const ExpiresIn = z
  */
 export function registerSearchTokenRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/v1/search-token', (c) => {
-    const query = queryArrays(c);
-    rejectUnknown(query, ['expiresInSeconds']);
-    const given = query.expiresInSeconds ?? [];
-    if (given.length > 1) throw new BadRequestError(`Parameter 'expiresInSeconds' may be given once, got ${given.length} values`);
-    let lifetime = DEFAULT_TOKEN_SECONDS;
-    if (given[0] !== undefined) {
-      const parsed = ExpiresIn.safeParse(given[0]);
-      if (!parsed.success) throw new BadRequestError(`Invalid 'expiresInSeconds': ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
-      lifetime = parsed.data;
-    }
+    const { expiresInSeconds: lifetime } = parseQuery(SearchTokenQuery, queryArrays(c));
     if (!deps.searchKey) {
       throw new AppError('bad_request', 'Search tokens need the service to hold the engine master key (MEILI_MASTER_KEY, or the embedded engine)');
     }

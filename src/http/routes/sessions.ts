@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { deleteSession } from '../../ingest/delete.js';
 import { filterForgotten, refusalReason } from '../../ingest/forgotten.js';
@@ -6,27 +7,48 @@ import { writeSessions } from '../../ingest/index-writer.js';
 import type { Session } from '../../model.js';
 import { parseVendorSession } from '../../sources/detect.js';
 import { getSession } from '../../search/sessions.js';
-import { rejectUnknown } from '../../search/params.js';
+import { booleanText, NoQuery, one, parseQuery } from '../../query-params.js';
 import { queryArrays, requireAdmin, type AppDeps, type AppEnv } from '../app.js';
+import type { Operation } from '../openapi/operation.js';
 
 /** Sessions accepted in one push; larger exports belong to `transcript-search import`. */
 export const MAX_PUSHED_SESSIONS = 5_000;
 
+export const PushQuery = z.object({
+  wait: one('wait', booleanText('wait')).default(false).describe('Answer only once the sessions are searchable'),
+});
+
+const SessionId = z.string().describe('Session id');
+
+export const sessionOperations: Operation[] = [
+  {
+    method: 'get', path: '/v1/sessions/:id', tag: 'Sessions', access: 'search', query: NoQuery, params: { id: SessionId },
+    summary: 'One session with all its turns in order (404 outside the key\'s companions)',
+    success: { status: 200, description: 'The session and its `turns`' },
+  },
+  {
+    method: 'post', path: '/v1/sessions', tag: 'Sessions', access: 'admin', query: PushQuery,
+    summary: 'Push sessions',
+    body: `One session or an array of up to ${MAX_PUSHED_SESSIONS}, in either vendor shape (Napster or agent sessions), detected per record`,
+    success: { status: 202, description: '`{"accepted":N,"rejected":[{"index":i,"error":"..."}]}`' },
+  },
+  {
+    method: 'delete', path: '/v1/sessions/:id', tag: 'Sessions', access: 'admin', params: { id: SessionId },
+    summary: 'Delete a session and its turns',
+    success: { status: 200, description: '`{"deleted":{"sessions":N,"turns":N}}`' },
+  },
+];
+
 export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/v1/sessions/:id', async (c) => {
-    rejectUnknown(queryArrays(c), []);
+    parseQuery(NoQuery, queryArrays(c));
     return c.json(await getSession(deps, c.req.param('id'), c.get('caller')));
   });
 
   app.post('/v1/sessions', async (c) => {
     const caller = c.get('caller');
     requireAdmin(caller);
-    const query = queryArrays(c);
-    rejectUnknown(query, ['wait']);
-    const waitText = query.wait?.[0];
-    if (waitText !== undefined && waitText !== 'true' && waitText !== 'false') {
-      throw new BadRequestError(`Invalid 'wait': expected true or false`);
-    }
+    const { wait } = parseQuery(PushQuery, queryArrays(c));
     let body: unknown;
     try {
       body = JSON.parse(await c.req.text());
@@ -62,7 +84,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       else accepted.push(session);
     }
     rejected.sort((a, b) => a.index - b.index);
-    if (accepted.length > 0) await writeSessions(deps.engine, deps.names, accepted, { wait: waitText === 'true' });
+    if (accepted.length > 0) await writeSessions(deps.engine, deps.names, accepted, { wait });
     return c.json({ accepted: accepted.length, rejected }, 202);
   });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppEnv } from '../app.js';
+import type { Operation } from '../openapi/operation.js';
 
 /**
  * The search page at `/`: three static files, read once at start. The same relative path reaches
@@ -21,6 +23,19 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
+
+export const uiOperations: Operation[] = [
+  {
+    method: 'get', path: '/', tag: 'Page', access: 'open',
+    summary: 'The search page (it calls this API with the key it is given)',
+    success: { status: 200, description: 'HTML', contentType: 'text/html' },
+  },
+  {
+    method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the search page',
+    params: { file: z.enum(['app.js', 'style.css']) },
+    success: { status: 200, description: 'JavaScript or CSS', contentType: 'text/plain' },
+  },
+];
 
 export function registerUiRoutes(app: Hono<AppEnv>): void {
   const files = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { body: readFileSync(new URL(name, PUBLIC_DIR)), type }]));

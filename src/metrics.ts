@@ -1,0 +1,130 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineClient, EngineTask } from './engine/client.js';
+
+/**
+ * What `GET /metrics` exposes, in one registry per instance: tests build many apps in one process,
+ * and prom-client's global default registry would make them collide on metric names.
+ *
+ * Labels are bounded on purpose: HTTP metrics are labelled with the route pattern
+ * (`/v1/sessions/:id`), never the raw path, and sync metrics with the source name.
+ */
+export type SyncCount = 'sessions' | 'turns' | 'skipped' | 'failed' | 'refused' | 'retries';
+
+const SYNC_COUNTS: readonly SyncCount[] = ['sessions', 'turns', 'skipped', 'failed', 'refused', 'retries'];
+
+const SYNC_HELP: Record<SyncCount, string> = {
+  sessions: 'Sessions indexed by sync passes',
+  turns: 'Turns (utterances) indexed by sync passes',
+  skipped: 'Sessions skipped as malformed (recorded with the reason in GET /v1/sync)',
+  failed: 'Sessions that could not be loaded from the source (retried by the next pass)',
+  refused: 'Sessions not written because their client is forgotten',
+  retries: 'Requests to the source that were retried (5xx, 429, network errors)',
+};
+
+/** Searches answer in milliseconds; pushes with `wait=true` and engine outages take seconds. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly #requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+
+  readonly #latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to its response, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly #sync = Object.fromEntries(
+    SYNC_COUNTS.map((count) => [
+      count,
+      new Counter({
+        name: `transcript_search_sync_${count}_total`,
+        help: SYNC_HELP[count],
+        labelNames: ['source'],
+        registers: [this.registry],
+      }),
+    ]),
+  ) as Record<SyncCount, Counter<'source'>>;
+
+  readonly #syncRuns = new Counter({
+    name: 'transcript_search_sync_runs_total',
+    help: 'Sync passes finished, by source and result (success, error, interrupted)',
+    labelNames: ['source', 'result'],
+    registers: [this.registry],
+  });
+
+  readonly #syncRunning = new Gauge({
+    name: 'transcript_search_sync_running',
+    help: '1 while a sync pass of the source runs',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+
+  readonly #lastSuccess = new Gauge({
+    name: 'transcript_search_sync_last_success_timestamp_seconds',
+    help: 'When the last sync pass of the source that indexed everything it listed finished (Unix seconds)',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+
+  readonly #taskFailures = new Counter({
+    name: 'transcript_search_engine_task_failures_total',
+    help: 'Engine tasks this service waited for that failed or were canceled, by task type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+
+  /** `processMetrics`: also CPU, memory, event-loop lag and GC of this process (for `serve`). */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeRequest(request: { method: string; route: string; status: number; seconds: number }): void {
+    const labels = { method: request.method, route: request.route, status: String(request.status) };
+    this.#requests.inc(labels);
+    this.#latency.observe(labels, request.seconds);
+  }
+
+  /** Counts the failed tasks this client, and every `patient()` view of it, waits for. */
+  observeEngine(engine: EngineClient): void {
+    engine.onTaskFailed((task: EngineTask) => this.#taskFailures.inc({ type: task.type }));
+  }
+
+  /**
+   * Starts following one sync pass. `progress` takes running totals, as the pipeline reports them,
+   * and adds what grew since the last call, so counters move during a long pass, not only at its end.
+   */
+  syncPass(source: string): { progress(totals: Partial<Record<SyncCount, number>>): void; finished(result: 'success' | 'error' | 'interrupted'): void } {
+    const reported: Record<SyncCount, number> = { sessions: 0, turns: 0, skipped: 0, failed: 0, refused: 0, retries: 0 };
+    this.#syncRunning.set({ source }, 1);
+    return {
+      progress: (totals) => {
+        for (const count of SYNC_COUNTS) {
+          const grown = (totals[count] ?? reported[count]) - reported[count];
+          if (grown > 0) {
+            this.#sync[count].inc({ source }, grown);
+            reported[count] += grown;
+          }
+        }
+      },
+      finished: (result) => {
+        this.#syncRunning.set({ source }, 0);
+        this.#syncRuns.inc({ source, result });
+        if (result === 'success') this.#lastSuccess.set({ source }, Date.now() / 1000);
+      },
+    };
+  }
+
+  /** Seeds the last success from the stored sync status, so a restart does not look like a stalled sync. */
+  recordLastSuccess(source: string, at: string): void {
+    this.#lastSuccess.set({ source }, Date.parse(at) / 1000);
+  }
+}

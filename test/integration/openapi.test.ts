@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.js';
+import type { OpenApiDocument, OpenApiOperation } from '../../src/http/openapi/document.js';
+import { openApiPath } from '../../src/http/openapi/document.js';
+import { silentLogger } from '../../src/logger.js';
+import { createTestEngine, type TestEngine } from '../support/engine.js';
+
+/**
+ * GET /openapi.json is generated from the schemas the handlers validate with: every registered route
+ * is in it and nothing else, every query parameter it names is one the endpoint accepts, and GET /docs
+ * renders it without loading anything from elsewhere.
+ */
+let engine: TestEngine;
+let app: ReturnType<typeof createApp>;
+let document: OpenApiDocument;
+
+/** A value for each path parameter, so the route matches. */
+const PATH_VALUES: Record<string, string> = { id: 'sess_x', name: 'companionId', externalClientId: 'client_x', file: 'app.js' };
+
+function operations(): Array<{ method: string; path: string; operation: OpenApiOperation }> {
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ method, path, operation: operation! })),
+  );
+}
+
+beforeAll(async () => {
+  engine = await createTestEngine('openapi');
+  app = createApp({ engine: engine.client, names: engine.names, log: silentLogger });
+  const response = await app.request('/openapi.json');
+  expect(response.status).toBe(200);
+  document = (await response.json()) as OpenApiDocument;
+});
+
+afterAll(async () => {
+  await engine?.drop();
+});
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info).toMatchObject({ title: 'transcript-search', version: expect.any(String) });
+  });
+
+  it('documents every route registered on the app, and only those', () => {
+    const registered = app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method.toLowerCase()} ${openApiPath(route.path)}`);
+    const documented = operations().map(({ method, path }) => `${method} ${path}`);
+    expect(registered.length).toBeGreaterThan(15);
+    expect(new Set(documented)).toEqual(new Set(registered));
+    expect(documented).toHaveLength(new Set(documented).size);
+  });
+
+  it('names every path parameter of a path', () => {
+    for (const { path, operation } of operations()) {
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      expect(operation.parameters.filter((p) => p.in === 'path').map((p) => p.name), path).toEqual(inPath);
+    }
+  });
+
+  it('lists only query parameters the endpoint accepts, and the endpoint refuses others', async () => {
+    for (const { method, path, operation } of operations()) {
+      const query = operation.parameters.filter((parameter) => parameter.in === 'query');
+      if (query.length === 0) continue;
+      const url = path.replace(/\{(\w+)\}/g, (_match, name: string) => PATH_VALUES[name]!);
+      for (const parameter of query) {
+        // Empty is a bad value for most parameters: the answer may be 400, but never for an unknown name.
+        const response = await app.request(`${url}?${parameter.name}=`, { method: method.toUpperCase(), body: method === 'post' ? '[]' : undefined });
+        const text = await response.text();
+        expect(text, `${method} ${path} ${parameter.name}`).not.toContain('Unknown parameter');
+      }
+      const unknown = await app.request(`${url}?undocumented=1`, { method: method.toUpperCase() });
+      expect(unknown.status, `${method} ${path}`).toBe(400);
+      expect(await unknown.text()).toContain(`Unknown parameter 'undocumented'`);
+    }
+  });
+
+  it('describes search parameters with the bounds and defaults the validation uses', () => {
+    const turns = document.paths['/v1/search/turns']!.get!;
+    const byName = Object.fromEntries(turns.parameters.map((parameter) => [parameter.name, parameter]));
+    expect(Object.keys(byName).sort()).toEqual(
+      ['q', 'companionId', 'externalClientId', 'tenantId', 'tag', 'role', 'from', 'to', 'sort', 'page', 'hitsPerPage', 'facets', 'context'].sort(),
+    );
+    expect(byName.hitsPerPage!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
+    expect(byName.context!.schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 5, default: 0 });
+    expect(byName.sort!.schema).toMatchObject({ enum: ['relevance', 'newest', 'oldest'], default: 'relevance' });
+    expect(byName.tag).toMatchObject({ style: 'form', explode: true, schema: { type: 'array' } });
+    expect(byName.facets).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', items: { enum: expect.arrayContaining(['role']) } } });
+    expect(document.paths['/v1/search/sessions']!.get!.parameters.map((parameter) => parameter.name)).not.toContain('context');
+  });
+
+  it('marks which endpoints need a key', () => {
+    expect(document.paths['/health']!.get!.security).toBeUndefined();
+    expect(document.paths['/v1/search/turns']!.get!.security).toEqual([{ bearer: [] }, { apiKeyHeader: [] }]);
+    expect(document.paths['/metrics']!.get!['x-access']).toBe('unscoped-admin');
+    expect(document.paths['/v1/sessions']!.post!['x-access']).toBe('admin');
+  });
+});
+
+describe('GET /docs', () => {
+  it('renders every operation on a page that loads nothing from elsewhere', async () => {
+    const response = await app.request('/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await response.text();
+    for (const { path } of operations()) expect(html).toContain(`<code>${path}</code>`);
+    expect(html).toContain('integer 1–100');
+    expect(html).not.toMatch(/<script|(src|href)="(https?:)?\/\//i);
+  });
+});
