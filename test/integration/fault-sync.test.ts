@@ -62,7 +62,10 @@ describe(`sync through ${FAULT_RATE * 100}% injected faults (seed ${SEED})`, () 
     for (const kind of KINDS) expect(proxy.injected[kind], kind).toBeGreaterThan(0);
     expect(first.error).toBeNull();
     expect(first.failed).toBe(0);
-    expect(first.retries).toBe(retryable);
+    // undici itself re-sends a GET once when a reused keep-alive socket turns out to be closed, so
+    // a reset may never reach the retry logic: up to that many retries are not counted here.
+    expect(first.retries).toBeLessThanOrEqual(retryable);
+    expect(first.retries).toBeGreaterThanOrEqual(retryable - proxy.injected.reset);
     expect(first.skipped).toBe(proxy.corrupted.size);
     expect(first.skippedSessions.map((s) => s.sessionId).sort()).toEqual([...proxy.corrupted].sort());
     expect(first.sessions).toBe(SESSIONS - proxy.corrupted.size);
