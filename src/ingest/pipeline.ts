@@ -86,7 +86,10 @@ export async function syncSource(
   const started = Date.now();
   const store = new SyncStateStore(engine, names);
   const previous = (await store.get(source.name)) ?? emptyStatus(source.name);
+  // Without a watermark (first run, or every run so far interrupted) the whole listing is walked; only
+  // `--full` also reloads what is already indexed and closed, so an interrupted first sync resumes.
   const full = options.full === true || previous.watermark === null;
+  const reload = options.full === true;
   const cutoff = full ? -Infinity : previous.watermark! - WATERMARK_OVERLAP_SECONDS;
   const listOptions = full ? {} : { since: cutoff };
   const status: SourceStatus = { ...previous, lastRunStartedAt: new Date(started).toISOString() };
@@ -174,7 +177,7 @@ export async function syncSource(
     const known = await knownSessions(engine, names, entries.map((entry) => entry.sessionId));
     for (const entry of entries) {
       const indexed = known.get(entry.sessionId);
-      if (!full && indexed && !indexed.inProgress && !entry.inProgress && !retrySkipped.has(entry.sessionId)) {
+      if (!reload && indexed && !indexed.inProgress && !entry.inProgress && !retrySkipped.has(entry.sessionId)) {
         summary.unchanged++;
         continue;
       }
