@@ -13,7 +13,8 @@ export function cliEnv(vars: Record<string, string>): Record<string, string> {
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run the benchmark with \`npm run bench\`, which builds first`);
-  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Executed as `npx transcript-search` executes it: through its shebang, with the runtime flags it sets.
+  return spawn(CLI, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Keeps the tail of a stream for error messages without holding all of it. */

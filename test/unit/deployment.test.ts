@@ -98,6 +98,8 @@ describe('docker-compose.yml: the service', () => {
   });
 
   it('runs node as the main process, so SIGTERM reaches the graceful shutdown', () => {
-    expect(finalStage()).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
+    // The entry script's shebang execs node through `env` (which replaces itself), with its flags.
+    expect(finalStage()).toMatch(/^ENTRYPOINT \["\.\/dist\/main\.js"\]$/m);
+    expect(readFileSync(new URL('../../src/main.ts', import.meta.url), 'utf8')).toMatch(/^#!\/usr\/bin\/env -S node /);
   });
 });
