@@ -1,3 +1,5 @@
+import type { SearchResponse } from '../engine/client.js';
+import type { SearchRequest } from './params.js';
 /** The response envelope shared by both search endpoints (CONTRACT.md §4). */
 export type SearchPage<T> = {
   hits: T[];
@@ -8,6 +10,23 @@ export type SearchPage<T> = {
   facets: Record<string, Record<string, number>>;
   processingTimeMs: number;
 };
+
+/** The envelope around hits, from the engine's answer to a paged search. */
+export function searchPage<T>(
+  hits: T[],
+  response: SearchResponse<unknown>,
+  request: Pick<SearchRequest, 'page' | 'hitsPerPage' | 'facets'>,
+): SearchPage<T> {
+  return {
+    hits,
+    totalHits: response.totalHits ?? 0,
+    page: response.page ?? request.page,
+    hitsPerPage: response.hitsPerPage ?? request.hitsPerPage,
+    totalPages: response.totalPages ?? 0,
+    facets: facetsView(response.facetDistribution, request.facets),
+    processingTimeMs: response.processingTimeMs,
+  };
+}
 
 /** Values shown per facet; the engine already sorts them by count. */
 export const FACET_VALUES_SHOWN = 100;

@@ -6,7 +6,7 @@ import { anyOf } from './filter.js';
 import type { SearchRequest } from './params.js';
 import { presentSession } from './present.js';
 import { buildFilter, highlightParams, markedHtml, sortFor, type Scope } from './query.js';
-import { facetsView, numberStats, type NumberStats, type SearchPage } from './results.js';
+import { numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
 import { sessionTurns, type SearchDeps } from './turns.js';
 
 export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null };
@@ -93,13 +93,7 @@ export async function searchSessions(
     return numberStats(main.facetDistribution?.[attribute], main.facetStats?.[attribute], MAX_VALUES_PER_FACET);
   };
   return {
-    hits,
-    totalHits: main.totalHits ?? 0,
-    page: main.page ?? request.page,
-    hitsPerPage: main.hitsPerPage ?? request.hitsPerPage,
-    totalPages: main.totalPages ?? 0,
-    facets: facetsView(main.facetDistribution, request.facets),
-    processingTimeMs: main.processingTimeMs,
+    ...searchPage(hits, main, request),
     stats: {
       count: main.totalHits ?? 0,
       durationSeconds: stat('durationSeconds'),

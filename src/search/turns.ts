@@ -5,7 +5,7 @@ import { anyOf, allOf, numberComparison, quote } from './filter.js';
 import type { SearchRequest } from './params.js';
 import { presentTurn, type TurnView } from './present.js';
 import { buildFilter, highlightParams, markedHtml, sortFor, type Scope } from './query.js';
-import { facetsView, type SearchPage } from './results.js';
+import { searchPage, type SearchPage } from './results.js';
 
 export type SearchDeps = { engine: EngineClient; names: IndexNames };
 
@@ -34,15 +34,7 @@ export async function searchTurns(deps: SearchDeps, request: SearchRequest, scop
     highlight: markedHtml(doc._formatted?.text ?? doc.text),
   }));
   if (request.context > 0 && hits.length > 0) await attachContext(deps, hits, request.context);
-  return {
-    hits,
-    totalHits: response.totalHits ?? 0,
-    page: response.page ?? request.page,
-    hitsPerPage: response.hitsPerPage ?? request.hitsPerPage,
-    totalPages: response.totalPages ?? 0,
-    facets: facetsView(response.facetDistribution, request.facets),
-    processingTimeMs: response.processingTimeMs,
-  };
+  return searchPage(hits, response, request);
 }
 
 /** The turns around each hit, fetched for all hits in one engine call. */
