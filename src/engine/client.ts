@@ -221,6 +221,16 @@ export class EngineClient {
     for (const uid of taskUids) await this.waitForTask(uid);
   }
 
+  /** One document by id; undefined when it, or its index, does not exist. */
+  async getDocument<T>(indexUid: string, documentId: string): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`);
+    } catch (error) {
+      if (error instanceof EngineError && (error.engineCode === 'document_not_found' || error.engineCode === 'index_not_found')) return undefined;
+      throw error;
+    }
+  }
+
   async search<T = Record<string, unknown>>(indexUid: string, params: SearchParams): Promise<SearchResponse<T>> {
     return this.request('POST', `/indexes/${encodeURIComponent(indexUid)}/search`, { body: params });
   }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { EngineError } from '../errors.js';
 import type { Session } from '../model.js';
 import type { Scope } from '../search/query.js';
 
@@ -57,15 +56,7 @@ export class ForgottenClients {
   ) {}
 
   async get(externalClientId: string): Promise<ForgottenClient | undefined> {
-    try {
-      return await this.engine.request<ForgottenClient>(
-        'GET',
-        `/indexes/${encodeURIComponent(this.names.state)}/documents/${forgottenDocumentId(externalClientId)}`,
-      );
-    } catch (error) {
-      if (error instanceof EngineError && error.engineCode === 'document_not_found') return undefined;
-      throw error;
-    }
+    return this.engine.getDocument<ForgottenClient>(this.names.state, forgottenDocumentId(externalClientId));
   }
 
   /** The records of these clients: one engine call, for a writer's batch. */

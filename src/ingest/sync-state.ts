@@ -1,5 +1,4 @@
 import type { EngineClient } from '../engine/client.js';
-import { EngineError } from '../errors.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { TotalsCheck } from './totals-check.js';
 
@@ -50,16 +49,9 @@ export class SyncStateStore {
   ) {}
 
   async get(source: string): Promise<SourceStatus | undefined> {
-    try {
-      const stored = await this.engine.request<Partial<SourceStatus>>('GET', `/indexes/${encodeURIComponent(this.names.state)}/documents/source-${source}`);
-      // Written by an older version: fields added since take their defaults.
-      return { ...emptyStatus(source), ...stored };
-    } catch (error) {
-      if (error instanceof EngineError && (error.engineCode === 'document_not_found' || error.engineCode === 'index_not_found')) {
-        return undefined;
-      }
-      throw error;
-    }
+    const stored = await this.engine.getDocument<Partial<SourceStatus>>(this.names.state, `source-${source}`);
+    // Written by an older version: fields added since take their defaults.
+    return stored && { ...emptyStatus(source), ...stored };
   }
 
   /**

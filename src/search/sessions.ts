@@ -1,6 +1,6 @@
 import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
 import type { SessionDocument, TurnDocument } from '../ingest/flatten.js';
-import { EngineError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { documentKey } from '../ingest/flatten.js';
 import { anyOf } from './filter.js';
 import type { SearchRequest } from './params.js';
@@ -106,17 +106,8 @@ export async function searchSessions(
 
 /** `/v1/sessions/{id}`: the session and all its turns; 404 when missing or outside the caller's scope. */
 export async function getSession(deps: SearchDeps, sessionId: string, scope: Scope = {}) {
-  let doc: SessionDocument;
-  try {
-    doc = await deps.engine.request<SessionDocument>(
-      'GET',
-      `/indexes/${encodeURIComponent(deps.names.sessions)}/documents/${encodeURIComponent(documentKey(sessionId))}`,
-    );
-  } catch (error) {
-    if (error instanceof EngineError && error.engineCode === 'document_not_found') throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
-    throw error;
-  }
-  if (doc.sessionId !== sessionId || (scope.companions && !scope.companions.includes(doc.companionId ?? ''))) {
+  const doc = await deps.engine.getDocument<SessionDocument>(deps.names.sessions, documentKey(sessionId));
+  if (!doc || doc.sessionId !== sessionId || (scope.companions && !scope.companions.includes(doc.companionId ?? ''))) {
     throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
   }
   return { ...presentSession(doc), turns: await sessionTurns(deps, sessionId) };
