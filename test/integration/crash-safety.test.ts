@@ -7,6 +7,8 @@ import { startNapsterUpstream, type NapsterRecord, type NapsterUpstream } from '
 import { EngineClient } from '../../src/engine/client.js';
 import { freeLoopbackPort, startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
 import { indexNames } from '../../src/engine/indexes.js';
+import { createApp } from '../../src/http/app.js';
+import { silentLogger } from '../../src/logger.js';
 import { loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { indexedTranscripts, napsterTranscripts } from '../support/transcripts.js';
@@ -113,18 +115,25 @@ describe('engine restarted in the middle of a sync', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('waits for the engine to come back and completes with the exact upstream state', async () => {
+  it('waits for the engine to come back and completes with the exact upstream state; the API recovers by itself', async () => {
     const prefix = 'restart_';
-    const { done } = startSync({ MEILI_URL: current.url, MEILI_MASTER_KEY: current.masterKey, INDEX_PREFIX: prefix });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await current.stop();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    current = await startEmbeddedEngine({ dataDir, port });
-    const result = await done;
-    expect(result.code, result.stdout).toBe(0);
+    const names = indexNames(prefix);
+    // An API whose engine connection was made before the outage, as in a long-running `serve`.
     const client = new EngineClient({ url: current.url, apiKey: current.masterKey });
+    const app = createApp({ engine: client, names, log: silentLogger });
     try {
-      expect(await indexedTranscripts({ client, names: indexNames(prefix) })).toEqual(napsterTranscripts(records));
+      const { done } = startSync({ MEILI_URL: current.url, MEILI_MASTER_KEY: current.masterKey, INDEX_PREFIX: prefix });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await current.stop();
+      expect((await app.request('/ready')).status).toBe(503);
+      expect((await app.request('/v1/search/turns?q=flight')).status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      current = await startEmbeddedEngine({ dataDir, port });
+      const result = await done;
+      expect(result.code, result.stdout).toBe(0);
+      expect((await app.request('/ready')).status).toBe(200);
+      expect((await app.request('/v1/search/turns?q=flight')).status).toBe(200);
+      expect(await indexedTranscripts({ client, names })).toEqual(napsterTranscripts(records));
     } finally {
       await client.close();
     }
