@@ -130,3 +130,21 @@ describe('AgentSessionDetailEnvelope', () => {
     expect(AgentSessionDetailEnvelope.parse({ success: true, data: summary }).data).toEqual(summary);
   });
 });
+
+describe('agent session dates', () => {
+  const parseDate = (created_at: string) =>
+    AgentSessionSummary.safeParse({ session_id: 's', created_at, transcript: [] });
+
+  it('refuses strings that are not ISO-8601 date-times, even when Date.parse takes them', () => {
+    for (const value of ['1', 'hello 1', 'May 19 2026 03:38', '2026-05-19', 'yesterday']) {
+      expect(parseDate(value).success, value).toBe(false);
+    }
+  });
+
+  it('reads a date-time without an offset as UTC, whatever the server time zone', () => {
+    const parsed = parseDate('2026-05-19T03:38:23');
+    expect(parsed.success && Date.parse(parsed.data.created_at)).toBe(Date.UTC(2026, 4, 19, 3, 38, 23));
+    const zoned = parseDate('2026-05-19T05:38:23+02:00');
+    expect(zoned.success && Date.parse(zoned.data.created_at)).toBe(Date.UTC(2026, 4, 19, 3, 38, 23));
+  });
+});

@@ -11,7 +11,18 @@ export const AgentTranscriptTurn = z.object({
   ts: z.number().finite().nonnegative().nullish(),
 });
 
-const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO-8601 date-time');
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * An ISO-8601 date-time, returned with an explicit zone: one without an offset is read as UTC, not
+ * in this server's time zone (Date.parse would), and anything else Date.parse happens to accept
+ * ("1", "May 19 2026") is refused.
+ */
+const isoDate = z
+  .string()
+  .regex(ISO_DATE_TIME, 'expected an ISO-8601 date-time')
+  .transform((value) => (/(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`))
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO-8601 date-time');
 const count = z.number().finite().nonnegative().nullish();
 
 export const AgentSessionSummary = z.object({
