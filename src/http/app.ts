@@ -74,7 +74,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/*', authenticate);
   app.use('/metrics', authenticate);
 
-  app.use('/v1/*', bodyLimit({
+  // Only where a body may come: the check reads `raw.body`, which makes the Node adapter build a full
+  // fetch Request for every GET too (measured at a tenth of a millisecond per search).
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/v1/*', bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
       throw new AppError('payload_too_large', `Request body larger than ${MAX_BODY_BYTES} bytes`);
