@@ -38,7 +38,7 @@ export function facetsView(
   const view: Record<string, Record<string, number>> = {};
   for (const name of requested) {
     const entries = Object.entries(distribution?.[name] ?? {})
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, FACET_VALUES_SHOWN);
     view[name] = Object.fromEntries(entries);
   }

@@ -54,7 +54,7 @@ export async function searchSessions(
     hitsPerPage: request.hitsPerPage,
     facets: [...new Set([...request.facets, ...statAttributes])],
     sort,
-    ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex', 'text'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
+    ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
   });
 
   let sessions: SessionDocument[];
@@ -75,8 +75,9 @@ export async function searchSessions(
 
   const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
   if (viaTurns) {
-    for (const hit of main.hits as unknown as Array<TurnDocument & { _formatted?: { text?: string } }>) {
-      matchedTurn.set(hit.sessionId, { text: hit._formatted?.text ?? hit.text, turnIndex: hit.turnIndex });
+    // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
+    for (const hit of main.hits as unknown as Array<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>) {
+      matchedTurn.set(hit.sessionId, { text: hit._formatted?.text ?? '', turnIndex: hit.turnIndex });
     }
   }
   const hits = sessions.map((doc): SessionHit => {
