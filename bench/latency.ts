@@ -3,43 +3,41 @@ import type { BenchQuery } from './queries.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 /**
- * One query at a time, API and direct interleaved query by query (alternating which goes first), so
- * both sides see the same machine load and the same engine caches.
+ * One query at a time, the sides interleaved query by query (rotating which goes first), so every
+ * side sees the same machine load and the same engine caches.
  */
 export type Side = (query: BenchQuery) => Promise<void>;
 
-export type LatencyResult = {
-  api: Percentiles;
-  direct: Percentiles;
-  perQuery: Array<{ name: string; apiP50: number; directP50: number; apiP99: number; directP99: number }>;
+export type LatencyResult<S extends string> = {
+  sides: Record<S, Percentiles>;
+  perQuery: Array<{ name: string; p50: Record<S, number>; p99: Record<S, number> }>;
 };
 
-export async function measureLatency(queries: BenchQuery[], api: Side, direct: Side, options: { rounds: number; warmupRounds: number }): Promise<LatencyResult> {
-  const apiSamples = new Map<string, number[]>(queries.map((query) => [query.name, []]));
-  const directSamples = new Map<string, number[]>(queries.map((query) => [query.name, []]));
-  const time = async (side: Side, query: BenchQuery) => {
-    const started = performance.now();
-    await side(query);
-    return performance.now() - started;
-  };
+export async function measureLatency<S extends string>(
+  queries: BenchQuery[],
+  sides: Record<S, Side>,
+  options: { rounds: number; warmupRounds: number },
+): Promise<LatencyResult<S>> {
+  const names = Object.keys(sides) as S[];
+  const samples = new Map(names.map((side) => [side, new Map<string, number[]>(queries.map((query) => [query.name, []]))]));
   for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
     const measured = round >= options.warmupRounds;
     for (const [i, query] of queries.entries()) {
-      const apiFirst = (round + i) % 2 === 0;
-      const first = await time(apiFirst ? api : direct, query);
-      const second = await time(apiFirst ? direct : api, query);
-      if (!measured) continue;
-      apiSamples.get(query.name)!.push(apiFirst ? first : second);
-      directSamples.get(query.name)!.push(apiFirst ? second : first);
+      for (let k = 0; k < names.length; k++) {
+        const side = names[(round + i + k) % names.length]!;
+        const started = performance.now();
+        await sides[side](query);
+        const elapsed = performance.now() - started;
+        if (measured) samples.get(side)!.get(query.name)!.push(elapsed);
+      }
     }
   }
+  const bySide = <T>(value: (side: S) => T) => Object.fromEntries(names.map((side) => [side, value(side)])) as Record<S, T>;
   return {
-    api: percentiles([...apiSamples.values()].flat()),
-    direct: percentiles([...directSamples.values()].flat()),
+    sides: bySide((side) => percentiles([...samples.get(side)!.values()].flat())),
     perQuery: queries.map((query) => {
-      const a = percentiles(apiSamples.get(query.name)!);
-      const d = percentiles(directSamples.get(query.name)!);
-      return { name: query.name, apiP50: a.p50, directP50: d.p50, apiP99: a.p99, directP99: d.p99 };
+      const each = bySide((side) => percentiles(samples.get(side)!.get(query.name)!));
+      return { name: query.name, p50: bySide((side) => each[side].p50), p99: bySide((side) => each[side].p99) };
     }),
   };
 }

@@ -17,6 +17,7 @@ import { QUERIES } from './queries.js';
 import { loadBaseCorpus, replicate, type BaseCorpus } from './replicated-corpus.js';
 import { startReplicaUpstream } from './replica-upstream.js';
 import { checkTargets, formatReport, type BenchResult, type ScaleResult, type SearchResult } from './report.js';
+import { startRelay } from './relay-process.js';
 import { startServe } from './serve-process.js';
 import { runSyncCommand } from './sync-process.js';
 import { measureThroughput } from './throughput.js';
@@ -95,19 +96,29 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
   progress('search: recording the engine calls behind each API query');
   const calls = await recordEngineCalls({ url: engine.url, apiKey: engine.masterKey }, names, QUERIES);
   const serve = await startServe(engine, prefix);
+  const relayProcess = await startRelay({ url: engine.url, apiKey: engine.masterKey }, QUERIES, calls).catch(async (error: unknown) => {
+    await serve.stop();
+    throw error;
+  });
   const apiPool = new Pool(serve.url, { connections: options.clients });
   const enginePool = new Pool(engine.url, { connections: options.clients });
+  const relayPool = new Pool(relayProcess.url, { connections: options.clients });
   try {
     const api: Side = (query) => getApi(apiPool, query.path);
     const direct: Side = (query) => replayEngineCalls(enginePool, engine.masterKey, calls.get(query.name)!);
+    const relay: Side = (query) => getApi(relayPool, query.path);
     progress(`search: latency, ${options.warmupRounds} warm-up + ${options.rounds} rounds of ${QUERIES.length} queries`);
-    const latency = await measureLatency(QUERIES, api, direct, options);
-    // The cost of the extra hop alone: a request neither side does any work for.
+    const latency = await measureLatency(QUERIES, { api, relay, direct }, options);
+    await relayPool.close();
+    await relayProcess.stop();
+    // A request neither side does any work for: the API's own /health against the engine's.
     const health = { name: 'health', path: '/health' };
     const roundTrip = await measureLatency(
       [health],
-      () => getApi(apiPool, health.path),
-      () => replayEngineCalls(enginePool, engine.masterKey, [{ method: 'GET', path: health.path }]),
+      {
+        api: () => getApi(apiPool, health.path),
+        direct: () => replayEngineCalls(enginePool, engine.masterKey, [{ method: 'GET', path: health.path }]),
+      },
       { rounds: options.rounds * 10, warmupRounds: options.warmupRounds },
     );
     progress(`search: throughput, ${options.clients} clients, ${options.throughputSeconds} s per side`);
@@ -121,7 +132,7 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
     return {
       scale,
       latency,
-      roundTrip: { api: roundTrip.api, direct: roundTrip.direct },
+      roundTrip: roundTrip.sides,
       throughput,
       engineCallsPerQuery: engineCalls / QUERIES.length,
       servePeakRssMb: peakRssMb,
@@ -129,6 +140,8 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
   } finally {
     await apiPool.close();
     await enginePool.close();
+    if (!relayPool.closed) await relayPool.close();
+    await relayProcess.stop();
     await serve.stop();
   }
 }
