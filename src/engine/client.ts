@@ -4,8 +4,8 @@ import { EngineError, EngineUnavailableError, errorMessage } from '../errors.js'
 
 /**
  * A thin Meilisearch client on undici's Pool. The official JS client speaks through the global fetch,
- * which was measured here adding ~45 ms per search (delayed ACK on the request body); undici's
- * request API on a kept-alive pool answers in ~2 ms for the same query. The few engine calls this
+ * which was measured here adding ~45 ms per search (delayed ACK on the request body); undici on a
+ * kept-alive pool answers in ~2 ms for the same query. The few engine calls this
  * service needs are below; each returns the engine's JSON or throws EngineError /
  * EngineUnavailableError, never a raw socket error.
  */
