@@ -11,7 +11,7 @@ import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from '../s
 import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { agentsFactory, napsterFactory, syncOnce } from '../support/sync.js';
-import { agentTranscripts, indexedTranscripts, napsterTranscripts, turnTotal, type Transcripts } from '../support/transcripts.js';
+import { agentTranscripts, expectIndexHolds, indexedTranscripts, napsterTranscripts, turnTotal, type Transcripts } from '../support/transcripts.js';
 
 type AgentSession = AgentRecord & { session_id: string; transcript: Array<{ role: string; text: string; turn_index: number; ts: number }> };
 type NapsterSession = NapsterRecord & { conversation: { items: Array<{ role: string; text: string; timestamp: number }> } };
@@ -41,9 +41,8 @@ async function push(records: unknown[]) {
 }
 
 async function expectOneOfEach() {
-  expect(await indexedTranscripts(engine)).toEqual(expected);
-  expect(await engine.client.documentCount(engine.names.sessions)).toBe(2 * SESSIONS);
-  expect(await engine.client.documentCount(engine.names.turns)).toBe(turnTotal(expected));
+  expect(Object.keys(expected)).toHaveLength(2 * SESSIONS);
+  await expectIndexHolds(engine, expected);
 }
 
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { quote } from '../../src/search/filter.js';
 import type { AgentRecord } from './agents-upstream.js';
 import type { TestEngine } from './engine.js';
@@ -58,4 +59,11 @@ export function napsterTranscripts(records: Iterable<{ id: string; conversation?
 
 export function turnTotal(transcripts: Transcripts): number {
   return Object.values(transcripts).reduce((sum, turns) => sum + turns.length, 0);
+}
+
+/** The index holds exactly these transcripts: every session with its session document, every turn once. */
+export async function expectIndexHolds(engine: Pick<TestEngine, 'client' | 'names'>, expected: Transcripts): Promise<void> {
+  expect(await indexedTranscripts(engine)).toEqual(expected);
+  expect(await engine.client.documentCount(engine.names.sessions)).toBe(Object.keys(expected).length);
+  expect(await engine.client.documentCount(engine.names.turns)).toBe(turnTotal(expected));
 }
