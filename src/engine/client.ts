@@ -131,12 +131,11 @@ export class EngineClient {
     }
     // A stream per attempt: chunks are written one after another, and a retry can read them again.
     const payload = Array.isArray(body) ? Readable.from(body, { objectMode: false }) : body;
-    const response = await exchange(this.#pool, { method, path: fullPath, headers, body: payload }).catch((error: ExchangeError) => {
+    const { statusCode, text } = await exchange(this.#pool, { method, path: fullPath, headers, body: payload }).catch((error: ExchangeError) => {
       const what = error.responseStarted ? 'Search engine connection lost' : `Search engine unreachable at ${this.url}`;
       throw new EngineUnavailableError(`${what}: ${describeNetworkError(error)}`, { cause: error });
     });
-    const { text } = response;
-    if (response.statusCode >= 200 && response.statusCode < 300) {
+    if (statusCode >= 200 && statusCode < 300) {
       return (text ? JSON.parse(text) : undefined) as T;
     }
     let parsed: { message?: string; code?: string } = {};
@@ -145,10 +144,10 @@ export class EngineClient {
     } catch {
       // The engine always answers JSON; a proxy in front of it may not. Keep the raw text below.
     }
-    if (response.statusCode >= 500 && !parsed.code) {
-      throw new EngineUnavailableError(`Search engine answered ${response.statusCode}: ${text.slice(0, 200)}`);
+    if (statusCode >= 500 && !parsed.code) {
+      throw new EngineUnavailableError(`Search engine answered ${statusCode}: ${text.slice(0, 200)}`);
     }
-    throw new EngineError(parsed.message ?? `Search engine answered ${response.statusCode}`, parsed.code, response.statusCode);
+    throw new EngineError(parsed.message ?? `Search engine answered ${statusCode}`, parsed.code, statusCode);
   }
 
   /** True when the engine answers /health; never throws. */
