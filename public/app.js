@@ -2,13 +2,17 @@
 // shared and reloaded. Only `highlight`/`snippet` are inserted as HTML: the API escapes them and
 // adds nothing but <mark>; every other value is set as text.
 
-const FILTERS = ['companionId', 'externalClientId', 'tag'];
-const FACETS = {
-  turns: ['companionId', 'externalClientId', 'tags', 'role'],
-  sessions: ['companionId', 'externalClientId', 'tags'],
+const FILTERS = ['companionId', 'externalClientId', 'tenantId', 'tag', 'knowledgeBaseId', 'function', 'faqId'];
+const SESSION_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'knowledgeBaseId', 'functions', 'faqIds'];
+const FACETS = { turns: [...SESSION_FACETS, 'role'], sessions: SESSION_FACETS };
+const FACET_LABELS = {
+  companionId: 'Companion', externalClientId: 'Client', tenantId: 'Tenant', tags: 'Tags', role: 'Said by',
+  knowledgeBaseId: 'Knowledge base', functions: 'Functions', faqIds: 'FAQs',
 };
-const FACET_LABELS = { companionId: 'Companion', externalClientId: 'Client', tags: 'Tags', role: 'Said by' };
-const FACET_PARAM = { companionId: 'companionId', externalClientId: 'externalClientId', tags: 'tag', role: 'role' };
+const FACET_PARAM = {
+  companionId: 'companionId', externalClientId: 'externalClientId', tenantId: 'tenantId', tags: 'tag', role: 'role',
+  knowledgeBaseId: 'knowledgeBaseId', functions: 'function', faqIds: 'faqId',
+};
 const SHOWN_VALUES = 8;
 const HITS_PER_PAGE = 20;
 
@@ -25,9 +29,7 @@ function readState() {
   return {
     q: params.get('q') ?? '',
     mode: params.get('mode') === 'sessions' ? 'sessions' : 'turns',
-    companionId: params.getAll('companionId'),
-    externalClientId: params.getAll('externalClientId'),
-    tag: params.getAll('tag'),
+    ...Object.fromEntries(FILTERS.map((name) => [name, params.getAll(name)])),
     role: params.get('role') ?? '',
     from: params.get('from') ?? '',
     to: params.get('to') ?? '',
@@ -153,7 +155,11 @@ function renderStats(stats) {
       item('Sessions', formatNumber(stats.count)),
       item('Total duration', formatDuration(stats.durationSeconds.sum)),
       item('Turns', formatNumber(stats.turnCount.sum)),
-      item('Tokens', formatNumber(stats.tokens.sum)),
+      // Each vendor total on its own: input and output tokens are priced differently.
+      item('Input tokens', formatNumber(stats.llmInputTokens.sum)),
+      item('Output tokens', formatNumber(stats.llmOutputTokens.sum)),
+      item('Audio transcribed', formatDuration(stats.sttAudioSeconds.sum)),
+      item('Characters spoken', formatNumber(stats.ttsCharacters.sum)),
       item('Cost', stats.costUsd.sum == null ? '–' : `$${stats.costUsd.sum.toFixed(2)}`),
     ]),
   );
@@ -256,15 +262,20 @@ async function renderSession() {
       formatDate(session.startedAt ?? session.createdAt),
       session.inProgress ? 'in progress' : formatDuration(session.durationSeconds),
       `${session.turnCount} turns`,
+      session.knowledgeBaseId && `knowledge base ${session.knowledgeBaseId}`,
+      session.functions?.length && `functions ${session.functions.join(', ')}`,
+      session.faqIds?.length && `FAQs ${session.faqIds.join(', ')}`,
       ...Object.entries(session.tags ?? {}).map(([k, v]) => `${k}: ${v}`),
     ].filter(Boolean);
     $('session-meta').replaceChildren(meta.join(' · '));
     const target = state.turn === '' ? -1 : Number(state.turn);
+    const player = session.hasRecording ? recordingPlayer(session.sessionId) : null;
+    $('session-player').replaceChildren(...(player ? [player.audio] : []));
     const items = session.turns.map((turn) => {
       const time = el('time', { textContent: formatOffset(turn.offsetSeconds) });
       const cells = [time, roleLabel(turn.role), el('span', { textContent: turn.text })];
-      if (session.recordingUrl && turn.offsetSeconds != null) {
-        const play = el('a', { href: `${session.recordingUrl}#t=${Math.floor(turn.offsetSeconds)}`, textContent: '▶', title: 'Play from here', target: '_blank', rel: 'noopener' });
+      if (player && turn.offsetSeconds != null) {
+        const play = el('button', { type: 'button', className: 'play', textContent: '▶', title: 'Play the recording from here', onclick: () => player.playFrom(turn.offsetSeconds) });
         play.setAttribute('aria-label', `Play recording from ${formatOffset(turn.offsetSeconds)}`);
         time.prepend(play, ' ');
       }
@@ -280,6 +291,42 @@ async function renderSession() {
     $('status').classList.add('error');
     update({ session: '', turn: '' }, { push: false });
   }
+}
+
+/**
+ * The session's recording in an audio element. Its link is fetched when first played, and again once
+ * it may have expired or fails: vendors sign it for minutes. The API hands out http(s) links only, and
+ * the page checks again before an element loads one.
+ */
+const RECORDING_LINK_MS = 5 * 60_000;
+
+function recordingPlayer(sessionId) {
+  const audio = el('audio', { controls: true, preload: 'none' });
+  audio.setAttribute('aria-label', 'Recording of this session');
+  let fetchedAt = 0;
+  const load = async () => {
+    const { url } = await api(`/v1/sessions/${encodeURIComponent(sessionId)}/recording`, new URLSearchParams({ redirect: 'false' }));
+    if (!/^https?:\/\//i.test(url)) throw new Error('The recording link is not an http(s) URL');
+    // `preload: none` keeps a dialog from fetching audio nobody plays; once asked, load it now.
+    audio.preload = 'auto';
+    audio.src = url;
+    fetchedAt = Date.now();
+    await new Promise((resolve, reject) => {
+      audio.addEventListener('loadedmetadata', resolve, { once: true });
+      audio.addEventListener('error', () => reject(new Error('The recording could not be loaded')), { once: true });
+    });
+  };
+  const playFrom = async (seconds) => {
+    try {
+      if (!audio.src || Date.now() - fetchedAt > RECORDING_LINK_MS || audio.error) await load();
+      audio.currentTime = seconds;
+      await audio.play();
+    } catch (error) {
+      $('status').textContent = `Recording: ${error.message}`;
+      $('status').classList.add('error');
+    }
+  };
+  return { audio, playFrom };
 }
 
 function render() {
@@ -304,7 +351,7 @@ for (const radio of document.querySelectorAll('input[name="mode"]')) {
 $('from').addEventListener('change', () => update({ from: $('from').value, page: 1 }));
 $('to').addEventListener('change', () => update({ to: $('to').value, page: 1 }));
 $('sort').addEventListener('change', () => update({ sort: $('sort').value, page: 1 }));
-$('clear').addEventListener('click', () => update({ companionId: [], externalClientId: [], tag: [], role: '', from: '', to: '', page: 1 }));
+$('clear').addEventListener('click', () => update({ ...Object.fromEntries(FILTERS.map((name) => [name, []])), role: '', from: '', to: '', page: 1 }));
 $('prev').addEventListener('click', () => {
   update({ page: state.page - 1 });
   $('results').focus();

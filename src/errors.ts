@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'engine_error'
   | 'config_invalid'
   | 'source_error'
+  | 'source_unavailable'
   | 'interrupted'
   | 'internal';
 
@@ -25,6 +26,7 @@ const statusByCode: Record<ErrorCode, number> = {
   engine_error: 502,
   config_invalid: 500,
   source_error: 502,
+  source_unavailable: 503,
   interrupted: 503,
   internal: 500,
 };

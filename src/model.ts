@@ -42,7 +42,14 @@ export const Session = z.object({
   startedAt: unixSeconds.nullable(),
   closedAt: unixSeconds.nullable(),
   durationSeconds: z.number().nonnegative().nullable(),
+  /** Napster's session configuration: the tools, knowledge base and FAQs the session had. */
+  functions: z.array(z.string()),
+  knowledgeBaseId: z.string().nullable(),
+  faqIds: z.array(z.string()),
   usage: Usage,
+  /** The vendor keeps a recording of the call (fetched fresh when played: its links expire). */
+  hasRecording: z.boolean(),
+  /** A recording link a browser may open: http(s) only, never `s3://` or `javascript:`. */
   recordingUrl: z.string().nullable(),
   turns: z.array(Turn),
 });
@@ -56,3 +63,10 @@ export const emptyUsage: Usage = {
   costUsd: null,
   interruptionCount: null,
 };
+
+/** Only http(s) URLs may become links in a page; anything else (s3://, javascript:, data:) is dropped. */
+export function httpUrlOrNull(value: string | null | undefined): string | null {
+  if (!value || !URL.canParse(value)) return null;
+  const { protocol } = new URL(value);
+  return protocol === 'https:' || protocol === 'http:' ? value : null;
+}

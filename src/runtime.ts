@@ -7,6 +7,7 @@ import { ConfigError, EngineError, EngineUnavailableError } from './errors.js';
 import type { SourceFactory } from './ingest/sync-controller.js';
 import { createAgentsSource } from './sources/agents/client.js';
 import { createNapsterSource } from './sources/napster/client.js';
+import type { SourceHttpOptions } from './sources/http.js';
 
 /** A sync waits this long for an engine that went away (restart, upgrade) before it gives up. */
 export const SYNC_ENGINE_PATIENCE_MS = 5 * 60_000;
@@ -108,20 +109,11 @@ function refusedKeyAsConfigError(error: unknown, url: string, isMaster: boolean)
   );
 }
 
-export function sourceFactories(config: Config): SourceFactory[] {
+export function sourceFactories(config: Config, overrides: { http?: Partial<SourceHttpOptions> } = {}): SourceFactory[] {
   const factories: SourceFactory[] = [];
   const { napster, agents } = config;
-  if (napster) {
-    factories.push({
-      name: 'napster',
-      create: () => createNapsterSource({ ...napster, rps: config.sourceRps, concurrency: config.sourceConcurrency }),
-    });
-  }
-  if (agents) {
-    factories.push({
-      name: 'agents',
-      create: () => createAgentsSource({ ...agents, rps: config.sourceRps, concurrency: config.sourceConcurrency }),
-    });
-  }
+  const limits = { rps: config.sourceRps, concurrency: config.sourceConcurrency, http: overrides.http };
+  if (napster) factories.push({ name: 'napster', create: () => createNapsterSource({ ...napster, ...limits }) });
+  if (agents) factories.push({ name: 'agents', create: () => createAgentsSource({ ...agents, ...limits }) });
   return factories;
 }

@@ -40,7 +40,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   for (const status of (await sync.status()).sources) {
     if (status.lastSuccessAt) metrics.recordLastSuccess(status.source, status.lastSuccessAt);
   }
-  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync, searchKey: engine.searchKey, metrics });
+  // On request, the API fetches from vendors what cannot be stored (fresh recording links): answered
+  // quickly or not at all, since a person is waiting, unlike a sync that may retry for minutes.
+  const vendors = Object.fromEntries(
+    sourceFactories(config, { http: { maxRetries: 1, timeoutMs: 10_000 } }).map((factory) => [factory.name, factory.create()]),
+  );
+  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync, searchKey: engine.searchKey, metrics, vendors });
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
     instance.once('error', reject);
@@ -60,6 +65,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, DRAIN_MS, true).unref())]);
       if (timedOut) log.warn('stopping without waiting further for requests or sync in flight', { waitedMs: DRAIN_MS });
       (server as Server).closeAllConnections();
+      await Promise.all(Object.values(vendors).map((vendor) => vendor.close()));
       await engine.close();
       log.info('stopped');
     })());

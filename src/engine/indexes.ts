@@ -32,7 +32,7 @@ const SORT_FIRST = ['sort', 'words', 'typo', 'proximity', 'attribute', 'exactnes
 export const turnsSettings = {
   searchableAttributes: ['text'],
   filterableAttributes: [
-    { attributePatterns: ['companionId', 'externalClientId', 'tags'], features: facetable },
+    { attributePatterns: ['companionId', 'externalClientId', 'tags', 'functions', 'knowledgeBaseId', 'faqIds'], features: facetable },
     { attributePatterns: ['sessionId', 'tenantId', 'role', 'source'], features: equalityOnly },
     {
       attributePatterns: [
@@ -41,7 +41,11 @@ export const turnsSettings = {
         'sessionStartedAt',
         'sessionDurationSeconds',
         'sessionTurnCount',
+        'sessionLlmInputTokens',
+        'sessionLlmOutputTokens',
         'sessionTokens',
+        'sessionSttAudioSeconds',
+        'sessionTtsCharacters',
         'sessionCostUsd',
       ],
       features: numeric,
@@ -53,13 +57,20 @@ export const turnsSettings = {
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
 };
 
+/** Facets whose values `/v1/facets/{name}` completes, by prefix: typos there would list unrelated ids. */
+const AUTOCOMPLETED_FACETS = ['companionId', 'externalClientId', 'tags', 'tenantId', 'functions', 'knowledgeBaseId', 'faqIds'];
+
 export const sessionsSettings = {
   searchableAttributes: ['sessionId', 'companionId', 'externalClientId'],
+  typoTolerance: { disableOnAttributes: AUTOCOMPLETED_FACETS },
   filterableAttributes: [
-    { attributePatterns: ['companionId', 'externalClientId', 'tags', 'tenantId'], features: facetable },
+    { attributePatterns: AUTOCOMPLETED_FACETS, features: facetable },
     { attributePatterns: ['sessionId', 'source', 'inProgress'], features: equalityOnly },
     {
-      attributePatterns: ['createdAt', 'startedAt', 'closedAt', 'durationSeconds', 'turnCount', 'tokens', 'costUsd'],
+      attributePatterns: [
+        'createdAt', 'startedAt', 'closedAt', 'durationSeconds', 'turnCount',
+        'llmInputTokens', 'llmOutputTokens', 'tokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd',
+      ],
       features: numeric,
     },
   ],

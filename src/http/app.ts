@@ -10,6 +10,8 @@ import { Metrics } from '../metrics.js';
 import type { RawQuery } from '../query-params.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { SyncController } from '../ingest/sync-controller.js';
+import type { SourceName } from '../config.js';
+import type { SessionSource } from '../sources/source.js';
 import { observeRequests } from './observe.js';
 import { clientOperations, registerClientRoutes } from './routes/clients.js';
 import { docsOperations, registerDocsRoutes } from './routes/docs.js';
@@ -17,6 +19,7 @@ import { healthOperations, registerHealthRoutes } from './routes/health.js';
 import { metricsOperations, registerMetricsRoutes } from './routes/metrics.js';
 import { registerSearchTokenRoutes, searchTokenOperations } from './routes/search-token.js';
 import { registerSearchRoutes, searchOperations } from './routes/search.js';
+import { recordingOperations, registerRecordingRoutes } from './routes/recording.js';
 import { registerSessionRoutes, sessionOperations } from './routes/sessions.js';
 import { registerSyncRoutes, syncOperations } from './routes/sync.js';
 import { registerUiRoutes, uiOperations } from './routes/ui.js';
@@ -34,6 +37,8 @@ export type AppDeps = {
   now?: () => number;
   /** Shared with the sync controller by `serve`; default: a registry of this app's own. */
   metrics?: Metrics;
+  /** The configured vendor APIs, for what the API fetches from them on request (recording links). */
+  vendors?: Partial<Record<SourceName, SessionSource>>;
 };
 
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };
@@ -48,6 +53,7 @@ const OPERATIONS = [
   ...searchOperations,
   ...searchTokenOperations,
   ...sessionOperations,
+  ...recordingOperations,
   ...clientOperations,
   ...syncOperations,
   ...healthOperations,
@@ -80,6 +86,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerHealthRoutes(app, deps);
   registerSearchRoutes(app, deps);
   registerSessionRoutes(app, deps);
+  registerRecordingRoutes(app, deps);
   registerClientRoutes(app, deps);
   registerSyncRoutes(app, deps);
   registerSearchTokenRoutes(app, deps);

@@ -20,10 +20,17 @@ export type TurnDocument = {
   externalClientId: string | null;
   tenantId: string | null;
   tags: string[];
+  functions: string[];
+  knowledgeBaseId: string | null;
+  faqIds: string[];
   sessionStartedAt: number;
   sessionDurationSeconds: number | null;
   sessionTurnCount: number;
+  sessionLlmInputTokens: number | null;
+  sessionLlmOutputTokens: number | null;
   sessionTokens: number | null;
+  sessionSttAudioSeconds: number | null;
+  sessionTtsCharacters: number | null;
   sessionCostUsd: number | null;
 };
 
@@ -35,6 +42,9 @@ export type SessionDocument = {
   externalClientId: string | null;
   tenantId: string | null;
   tags: string[];
+  functions: string[];
+  knowledgeBaseId: string | null;
+  faqIds: string[];
   createdAt: number;
   startedAt: number;
   closedAt: number | null;
@@ -50,6 +60,7 @@ export type SessionDocument = {
   ttsCharacters: number | null;
   costUsd: number | null;
   interruptionCount: number | null;
+  hasRecording: boolean;
   recordingUrl: string | null;
   /** The opening of the conversation, for result lists when no query text matched. */
   preview: string;
@@ -124,8 +135,12 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
   const companionId = wellFormed(session.companionId);
   const externalClientId = wellFormed(session.externalClientId);
   const tenantId = wellFormed(session.tenantId);
+  const functions = session.functions.map(wellFormed);
+  const knowledgeBaseId = wellFormed(session.knowledgeBaseId);
+  const faqIds = session.faqIds.map(wellFormed);
+  const { usage } = session;
   const durationSeconds = sessionDuration(session);
-  const tokens = sumOrNull(session.usage.llmInputTokens, session.usage.llmOutputTokens);
+  const tokens = sumOrNull(usage.llmInputTokens, usage.llmOutputTokens);
   let userTurnCount = 0;
   const turns = session.turns.map((turn): TurnDocument => {
     if (turn.role === 'user') userTurnCount++;
@@ -142,11 +157,18 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       externalClientId,
       tenantId,
       tags,
+      functions,
+      knowledgeBaseId,
+      faqIds,
       sessionStartedAt: startedAt,
       sessionDurationSeconds: durationSeconds,
       sessionTurnCount: session.turns.length,
+      sessionLlmInputTokens: usage.llmInputTokens,
+      sessionLlmOutputTokens: usage.llmOutputTokens,
       sessionTokens: tokens,
-      sessionCostUsd: session.usage.costUsd,
+      sessionSttAudioSeconds: usage.sttAudioSeconds,
+      sessionTtsCharacters: usage.ttsCharacters,
+      sessionCostUsd: usage.costUsd,
     };
   });
   const firstUserTurn = session.turns.find((turn) => turn.role === 'user') ?? session.turns[0];
@@ -159,6 +181,9 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       externalClientId,
       tenantId,
       tags,
+      functions,
+      knowledgeBaseId,
+      faqIds,
       createdAt: session.createdAt,
       startedAt,
       closedAt: session.closedAt,
@@ -167,13 +192,14 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       turnCount: session.turns.length,
       userTurnCount,
       agentTurnCount: session.turns.length - userTurnCount,
-      llmInputTokens: session.usage.llmInputTokens,
-      llmOutputTokens: session.usage.llmOutputTokens,
+      llmInputTokens: usage.llmInputTokens,
+      llmOutputTokens: usage.llmOutputTokens,
       tokens,
-      sttAudioSeconds: session.usage.sttAudioSeconds,
-      ttsCharacters: session.usage.ttsCharacters,
-      costUsd: session.usage.costUsd,
-      interruptionCount: session.usage.interruptionCount,
+      sttAudioSeconds: usage.sttAudioSeconds,
+      ttsCharacters: usage.ttsCharacters,
+      costUsd: usage.costUsd,
+      interruptionCount: usage.interruptionCount,
+      hasRecording: session.hasRecording,
       recordingUrl: wellFormed(session.recordingUrl),
       preview: previewOf(wellFormed(firstUserTurn?.text ?? '')),
     },

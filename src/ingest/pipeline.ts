@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { InterruptedError, errorMessage } from '../errors.js';
+import { InterruptedError, SourceError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { InvalidRecordError, type ListedSession, type SessionSource } from '../sources/source.js';
 import type { Session } from '../model.js';
@@ -110,6 +110,8 @@ export async function syncSource(
   /** Sessions the source answered "not found" for: they are removed from the index at the end. */
   const gone: string[] = [];
   let newestIndexed = previous.watermark ?? 0;
+  /** Entries the listing yielded, readable or not: none at all is what a `--full` pass refuses to act on. */
+  let listingEntries = 0;
   const failures: string[] = [];
 
   const writer = new IndexWriter(engine, names, {
@@ -197,6 +199,7 @@ export async function syncSource(
     let staleRun = 0;
     for await (const entry of source.list(listOptions)) {
       signal?.throwIfAborted();
+      listingEntries++;
       if ('problem' in entry) {
         // Pages shift while they are read, so a record may come twice; report it once. A bad record
         // without an id cannot be told apart from its repeat: only the first pass reports those.
@@ -248,7 +251,16 @@ export async function syncSource(
     if (options.full) {
       // Indexed but not listed: deleted upstream, or skipped over when a deletion upstream shifted the
       // pages under the walk. Only the source can tell which, one session at a time.
-      for (const sessionId of await indexedSessionsNotIn(engine, names, source.name, seen)) {
+      const unlisted = await indexedSessionsNotIn(engine, names, source.name, seen);
+      // A listing with nothing in it, while the index holds the source's sessions, is far more likely a
+      // key that lost its access (the agents API then answers an empty page, and 404 for every detail)
+      // than a vendor that deleted everything: deleting on its word would empty the index.
+      if (listingEntries === 0 && unlisted.length > 0) {
+        throw new SourceError(
+          `the source listed no sessions while the index holds ${unlisted.length} of them; a full pass deletes nothing on an empty listing (check the source's key and scope)`,
+        );
+      }
+      for (const sessionId of unlisted) {
         await enqueueLoad(() => load(sessionId, () => source.loadById(sessionId)));
       }
     }

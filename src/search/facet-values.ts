@@ -5,7 +5,7 @@ import { parseFacetValuesQuery } from './params.js';
 import { buildFilter, type Scope } from './query.js';
 import type { SearchDeps } from './turns.js';
 
-export const SEARCHABLE_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags'] as const;
+export const SEARCHABLE_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'knowledgeBaseId', 'functions', 'faqIds'] as const;
 export const SearchableFacet = z.enum(SEARCHABLE_FACETS).describe('Facet whose values to list');
 
 /**

@@ -11,8 +11,8 @@ import { many, one, parseKnownParams, parseQuery, wholeNumber, type RawQuery } f
  */
 export type SearchKind = 'turns' | 'sessions';
 
-export const TURN_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'role', 'source'] as const;
-export const SESSION_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'source'] as const;
+export const TURN_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'role', 'source', 'knowledgeBaseId', 'functions', 'faqIds'] as const;
+export const SESSION_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'source', 'knowledgeBaseId', 'functions', 'faqIds'] as const;
 export type FacetName = (typeof TURN_FACETS)[number];
 
 export type SearchFilters = {
@@ -20,6 +20,11 @@ export type SearchFilters = {
   externalClientId: string[];
   tenantId: string[];
   tags: string[];
+  knowledgeBaseId: string[];
+  /** Sessions that had any of these functions (tools). */
+  functions: string[];
+  /** Sessions that had any of these FAQs. */
+  faqIds: string[];
   role?: Role;
   /** Unix seconds, inclusive. */
   from?: number;
@@ -98,6 +103,9 @@ const FILTER_PARAMS = {
     }),
     MAX_VALUES_PER_FILTER,
   ),
+  knowledgeBaseId: many('knowledgeBaseId', filterValue('knowledgeBaseId', 'Knowledge base id (Napster); repeat for any of several'), MAX_VALUES_PER_FILTER),
+  function: many('function', filterValue('function', 'A function (tool) the session had (Napster); repeat for any of several'), MAX_VALUES_PER_FILTER),
+  faqId: many('faqId', filterValue('faqId', 'An FAQ the session had (Napster); repeat for any of several'), MAX_VALUES_PER_FILTER),
   from: timeParam('from', 'Earliest turn time (turns) or session start (sessions): ISO-8601 (UTC unless an offset is given) or Unix seconds'),
   to: timeParam('to', 'Latest turn time or session start, inclusive; a bare date means the end of that day'),
 };
@@ -178,6 +186,9 @@ function toFilters(query: ParsedFilters): SearchFilters {
     externalClientId: query.externalClientId,
     tenantId: query.tenantId,
     tags: query.tag,
+    knowledgeBaseId: query.knowledgeBaseId,
+    functions: query.function,
+    faqIds: query.faqId,
     role: query.role === 'assistant' ? 'agent' : query.role,
     from: query.from,
     to: query.to,

@@ -1,4 +1,5 @@
 import { tagObject, type SessionDocument, type TurnDocument } from '../ingest/flatten.js';
+import { httpUrlOrNull } from '../model.js';
 
 /** Index documents → API objects: ISO-8601 times, tags as an object, no engine-only fields. */
 export function isoTime(seconds: number | null | undefined): string | null {
@@ -41,6 +42,9 @@ export function presentSession(doc: SessionDocument) {
     externalClientId: doc.externalClientId,
     tenantId: doc.tenantId,
     tags: tagObject(doc.tags ?? []),
+    functions: doc.functions ?? [],
+    knowledgeBaseId: doc.knowledgeBaseId ?? null,
+    faqIds: doc.faqIds ?? [],
     createdAt: isoTime(doc.createdAt),
     startedAt: isoTime(doc.startedAt),
     closedAt: isoTime(doc.closedAt),
@@ -56,6 +60,8 @@ export function presentSession(doc: SessionDocument) {
     ttsCharacters: doc.ttsCharacters,
     costUsd: doc.costUsd,
     interruptionCount: doc.interruptionCount,
-    recordingUrl: doc.recordingUrl,
+    // Indexed by an older version: only http(s) links ever reach a caller.
+    hasRecording: doc.hasRecording ?? doc.recordingUrl != null,
+    recordingUrl: httpUrlOrNull(doc.recordingUrl),
   };
 }

@@ -11,21 +11,25 @@ import { sessionTurns, type SearchDeps } from './turns.js';
 
 export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null };
 
-export type SessionStats = {
-  count: number;
-  durationSeconds: NumberStats;
-  turnCount: NumberStats;
-  tokens: NumberStats;
-  costUsd: NumberStats;
-};
-
-/** Stat name → the attribute holding it in the sessions index and, copied per turn, in the turns index. */
+/**
+ * Stat name → the attribute holding it in the sessions index and, copied per turn, in the turns index.
+ * One entry per vendor total (input and output tokens are priced differently, so each is reported on
+ * its own; `tokens` is their sum, kept for callers that want one figure).
+ */
 const STAT_ATTRIBUTES = {
   durationSeconds: { sessions: 'durationSeconds', turns: 'sessionDurationSeconds' },
   turnCount: { sessions: 'turnCount', turns: 'sessionTurnCount' },
+  llmInputTokens: { sessions: 'llmInputTokens', turns: 'sessionLlmInputTokens' },
+  llmOutputTokens: { sessions: 'llmOutputTokens', turns: 'sessionLlmOutputTokens' },
   tokens: { sessions: 'tokens', turns: 'sessionTokens' },
+  sttAudioSeconds: { sessions: 'sttAudioSeconds', turns: 'sessionSttAudioSeconds' },
+  ttsCharacters: { sessions: 'ttsCharacters', turns: 'sessionTtsCharacters' },
   costUsd: { sessions: 'costUsd', turns: 'sessionCostUsd' },
 } as const;
+
+type StatName = keyof typeof STAT_ATTRIBUTES;
+
+export type SessionStats = { count: number } & Record<StatName, NumberStats>;
 
 /**
  * `/v1/search/sessions`: one hit per session. With query text or a role, the turns index answers with
@@ -89,27 +93,25 @@ export async function searchSessions(
     };
   });
 
-  const stat = (name: keyof typeof STAT_ATTRIBUTES) => {
-    const attribute = viaTurns ? STAT_ATTRIBUTES[name].turns : STAT_ATTRIBUTES[name].sessions;
-    return numberStats(main.facetDistribution?.[attribute], main.facetStats?.[attribute], MAX_VALUES_PER_FACET);
-  };
-  return {
-    ...searchPage(hits, main, request),
-    stats: {
-      count: main.totalHits ?? 0,
-      durationSeconds: stat('durationSeconds'),
-      turnCount: stat('turnCount'),
-      tokens: stat('tokens'),
-      costUsd: stat('costUsd'),
-    },
-  };
+  const stats = { count: main.totalHits ?? 0 } as SessionStats;
+  for (const [name, attributes] of Object.entries(STAT_ATTRIBUTES) as Array<[StatName, (typeof STAT_ATTRIBUTES)[StatName]]>) {
+    const attribute = viaTurns ? attributes.turns : attributes.sessions;
+    stats[name] = numberStats(main.facetDistribution?.[attribute], main.facetStats?.[attribute], MAX_VALUES_PER_FACET);
+  }
+  return { ...searchPage(hits, main, request), stats };
 }
 
-/** `/v1/sessions/{id}`: the session and all its turns; 404 when missing or outside the caller's scope. */
-export async function getSession(deps: SearchDeps, sessionId: string, scope: Scope = {}) {
+/** The session's document; NotFoundError when it is missing or outside the caller's scope (alike). */
+export async function findSession(deps: SearchDeps, sessionId: string, scope: Scope = {}): Promise<SessionDocument> {
   const doc = await deps.engine.getDocument<SessionDocument>(deps.names.sessions, documentKey(sessionId));
   if (!doc || doc.sessionId !== sessionId || (scope.companions && !scope.companions.includes(doc.companionId ?? ''))) {
     throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
   }
+  return doc;
+}
+
+/** `/v1/sessions/{id}`: the session and all its turns; 404 when missing or outside the caller's scope. */
+export async function getSession(deps: SearchDeps, sessionId: string, scope: Scope = {}) {
+  const doc = await findSession(deps, sessionId, scope);
   return { ...presentSession(doc), turns: await sessionTurns(deps, sessionId) };
 }

@@ -73,9 +73,17 @@ export class SourceHttp {
     await this.#ownDispatcher?.close();
   }
 
-  /** `target` is a path under the base URL or an absolute URL (vendors' `next` links). */
+  /**
+   * `target` is a path under the base URL or an absolute URL (vendors' `next` links). An absolute URL
+   * must be on the base URL's origin: the vendor key goes with every request, and a link to another
+   * host (a tampered page, a misconfigured proxy) would hand it to that host.
+   */
   async getJson(target: string, query?: Record<string, string | number | undefined>): Promise<unknown> {
+    const base = new URL(this.#options.baseUrl);
     const url = URL.canParse(target) ? new URL(target) : new URL(`${this.#options.baseUrl.replace(/\/+$/, '')}${target}`);
+    if (url.origin !== base.origin) {
+      throw new SourceHttpError(`Refusing to follow a link to ${url.protocol}//${url.host}: only ${base.origin} (the configured base URL) receives the API key`, undefined);
+    }
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
 
     for (let attempt = 0; ; attempt++) {

@@ -47,6 +47,12 @@ export type SessionSource = {
   loadById(sessionId: string): Promise<Session | undefined>;
   /** Undefined when the vendor reports no totals. */
   totals(): Promise<UpstreamTotals | undefined>;
+  /**
+   * A freshly signed, playable URL of the session's recording (presigned URLs expire, so they are
+   * fetched when wanted, never stored); undefined when the vendor has none for it. Absent on sources
+   * whose vendor keeps no recordings.
+   */
+  recordingUrl?(sessionId: string): Promise<string | undefined>;
   readonly stats: SourceHttpStats;
   close(): Promise<void>;
 };

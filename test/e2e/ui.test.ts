@@ -9,6 +9,10 @@ import { createApp } from '../../src/http/app.js';
 import { writeSessions } from '../../src/ingest/index-writer.js';
 import { silentLogger } from '../../src/logger.js';
 import { parseVendorSession } from '../../src/sources/detect.js';
+import { createAgentsSource } from '../../src/sources/agents/client.js';
+import type { SessionSource } from '../../src/sources/source.js';
+import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from '../support/agents-upstream.js';
+import { AGENTS_CORPUS, loadCorpus } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 
 /**
@@ -19,6 +23,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test/artifacts');
 
 let engine: TestEngine;
+let agentsApi: AgentsUpstream;
+let agentsVendor: SessionSource;
+let recorded: Array<{ session_id: string; transcript: Array<{ ts: number }> }>;
 let server: ServerType;
 let baseUrl: string;
 let browser: Browser;
@@ -26,14 +33,21 @@ let page: Page;
 
 beforeAll(async () => {
   engine = await createTestEngine('ui');
-  const sessions = generateDemoSessions(400).map(parseVendorSession);
+  // Agent sessions with recordings, served by a fake of their vendor that signs expiring audio links.
+  recorded = (await loadCorpus<AgentRecord & { session_id: string; transcript: Array<{ ts: number }> }>(AGENTS_CORPUS, 30)).filter((r) => r.transcript.length >= 3);
+  agentsApi = await startAgentsUpstream({ records: recorded });
+  agentsVendor = createAgentsSource({ apiKey: agentsApi.apiKey, baseUrl: agentsApi.url, listPath: agentsApi.listPath, detailPath: agentsApi.detailPath, rps: 100, concurrency: 2 });
+  const sessions = [...generateDemoSessions(400), ...recorded].map(parseVendorSession);
   await writeSessions(engine.client, engine.names, sessions, { wait: true });
-  const app = createApp({ engine: engine.client, names: engine.names, log: silentLogger });
+  const app = createApp({ engine: engine.client, names: engine.names, log: silentLogger, vendors: { agents: agentsVendor } });
   server = await new Promise<ServerType>((resolve) => {
     const instance = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(instance));
   });
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+  });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => {
     throw error;
@@ -42,6 +56,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await agentsVendor?.close();
+  await agentsApi?.close();
   await new Promise((resolve) => server?.close(resolve));
   await engine?.drop();
 });
@@ -108,8 +124,28 @@ describe('search page', () => {
     await page.getByRole('radio', { name: 'Sessions', exact: true }).check();
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/sessions? found$/);
     expect(await page.locator('#stats').isVisible()).toBe(true);
-    expect(await page.locator('#stats dt').allTextContents()).toEqual(['Sessions', 'Total duration', 'Turns', 'Tokens', 'Cost']);
+    expect(await page.locator('#stats dt').allTextContents()).toEqual([
+      'Sessions', 'Total duration', 'Turns', 'Input tokens', 'Output tokens', 'Audio transcribed', 'Characters spoken', 'Cost',
+    ]);
     expect(await page.locator('#hits .hit mark').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-sessions.png') });
+  });
+
+  it('plays the recording from the offset of the turn whose ▶ is pressed, from a freshly signed vendor link', async () => {
+    const session = recorded[0]!;
+    const turn = session.transcript[2]!;
+    await page.goto(`${baseUrl}/?session=${session.session_id}`);
+    const dialog = page.locator('dialog#session');
+    await expect.poll(() => dialog.locator('li').count()).toBe(session.transcript.length);
+    expect(await dialog.locator('a[href^="s3:"], a[href^="javascript:"]').count()).toBe(0);
+    await dialog.locator('li').nth(2).getByRole('button', { name: /Play recording from/ }).click();
+    const audio = dialog.locator('#session-player audio');
+    await expect.poll(() => audio.evaluate((node: { paused: boolean; currentTime: number; src: string }) => !node.paused && node.currentTime >= 0)).toBe(true);
+    const { src, currentTime } = await audio.evaluate((node: { paused: boolean; currentTime: number; src: string }) => ({ src: node.src, currentTime: node.currentTime }));
+    expect(src.startsWith(`${agentsApi.url}/recordings/${session.session_id}.wav?expires=`)).toBe(true);
+    expect(currentTime).toBeGreaterThanOrEqual(turn.ts - 0.01);
+    expect(currentTime).toBeLessThan(turn.ts + 5);
+    expect(agentsApi.recordingRequests.served).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-recording.png') });
   });
 });

@@ -14,6 +14,9 @@ type NapsterRaw = {
   id: string;
   companionId: string;
   externalClientId: string;
+  functions: string[];
+  knowledgeBaseId: string | null;
+  faqIds: string[];
   tags: Record<string, string>;
   createdAt: number;
   startedAt: number;
@@ -29,6 +32,8 @@ type AgentRaw = {
   session_duration_seconds: number;
   llm_input_tokens: number;
   llm_output_tokens: number;
+  stt_audio_seconds: number;
+  tts_characters: number;
   estimated_cost_usd: number;
   transcript: Array<{ role: 'user' | 'assistant'; text: string; ts: number }>;
 };
@@ -274,8 +279,21 @@ describe('GET /v1/search/sessions', () => {
     expect(stats.durationSeconds).toEqual({ count: mine.length, sum: durations.reduce((a, b) => a + b, 0), min: Math.min(...durations), max: Math.max(...durations) });
     expect(stats.turnCount.sum).toBe(mine.reduce((sum, s) => sum + s.transcript.length, 0));
     expect(stats.tokens.sum).toBe(tokens.reduce((a, b) => a + b, 0));
-    expect(stats.costUsd.sum).toBeCloseTo(mine.reduce((sum, s) => sum + s.estimated_cost_usd, 0), 6);
-    expect(stats.costUsd.max).toBeCloseTo(Math.max(...mine.map((s) => s.estimated_cost_usd)), 9);
+    // Every vendor total on its own: input and output tokens are priced differently.
+    const fields = [
+      ['llmInputTokens', 'llm_input_tokens'],
+      ['llmOutputTokens', 'llm_output_tokens'],
+      ['sttAudioSeconds', 'stt_audio_seconds'],
+      ['ttsCharacters', 'tts_characters'],
+      ['costUsd', 'estimated_cost_usd'],
+    ] as const;
+    for (const [stat, field] of fields) {
+      const values = mine.map((s) => s[field]);
+      expect(stats[stat].count, stat).toBe(mine.length);
+      expect(stats[stat].sum, stat).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+      expect(stats[stat].min, stat).toBeCloseTo(Math.min(...values), 9);
+      expect(stats[stat].max, stat).toBeCloseTo(Math.max(...values), 9);
+    }
   });
 
   it('returns stats over the sessions a phrase matched, counting each session once', async () => {
@@ -299,6 +317,52 @@ describe('GET /v1/search/sessions', () => {
     });
     expect(hit!.snippet.toLowerCase()).toMatch(/<mark>one([ -]|<\/mark> <mark>)way<\/mark>/);
     expect(containsPhrase(raw.conversation.items[hit!.matchedTurnIndex]!.text, 'one way')).toBe(true);
+  });
+});
+
+describe('Napster session configuration: functions, knowledge base and FAQs', () => {
+  const configOf = (id: string) => napster.find((s) => s.id === id);
+  const kbs = () => countBy(napster.flatMap((s) => (s.knowledgeBaseId === null ? [] : [s.knowledgeBaseId])));
+  const functions = () => countBy(napster.flatMap((s) => s.functions));
+  const faqs = () => countBy(napster.flatMap((s) => s.faqIds));
+
+  it('facets count sessions on /sessions, exactly as the corpus has them', async () => {
+    const result = await get('/v1/search/sessions?facets=knowledgeBaseId,functions,faqIds&hitsPerPage=1');
+    expect(result.facets.knowledgeBaseId).toEqual(kbs());
+    expect(result.facets.functions).toEqual(functions());
+    expect(result.facets.faqIds).toEqual(Object.fromEntries(Object.entries(faqs()).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 100)));
+  });
+
+  it('facets count turns on /turns', async () => {
+    const result = await get('/v1/search/turns?facets=knowledgeBaseId,functions&hitsPerPage=1');
+    const napsterRows = rows.filter((r) => configOf(r.sessionId));
+    expect(result.facets.knowledgeBaseId).toEqual(countBy(napsterRows.flatMap((r) => configOf(r.sessionId)!.knowledgeBaseId ?? [])));
+    expect(result.facets.functions).toEqual(countBy(napsterRows.flatMap((r) => configOf(r.sessionId)!.functions)));
+  });
+
+  it('filters: OR within knowledgeBaseId, function and faqId, AND across them and with other filters', async () => {
+    const [kbA, kbB] = Object.keys(kbs());
+    const fn = Object.keys(functions())[0]!;
+    const faq = Object.keys(faqs())[0]!;
+    const either = napster.filter((s) => s.knowledgeBaseId === kbA || s.knowledgeBaseId === kbB);
+    expect((await get(`/v1/search/sessions?knowledgeBaseId=${kbA}&knowledgeBaseId=${kbB}&hitsPerPage=1`)).totalHits).toBe(either.length);
+    const withFn = napster.filter((s) => s.functions.includes(fn) && s.faqIds.includes(faq));
+    expect((await get(`/v1/search/sessions?function=${fn}&faqId=${faq}&hitsPerPage=1`)).totalHits).toBe(withFn.length);
+    const userTurns = turnsWhere((r) => r.role === 'user' && (configOf(r.sessionId)?.functions.includes(fn) ?? false));
+    expect((await get(`/v1/search/turns?function=${fn}&role=user&hitsPerPage=1`)).totalHits).toBe(userTurns.length);
+  });
+
+  it('returns them on session hits and lists their values by prefix', async () => {
+    const sample = napster.find((s) => s.faqIds.length > 0)!;
+    const [hit] = (await get(`/v1/search/sessions?q=&companionId=${sample.companionId}&externalClientId=${sample.externalClientId}&hitsPerPage=100`)).hits.filter(
+      (candidate) => candidate.sessionId === sample.id,
+    );
+    expect(hit).toMatchObject({ functions: sample.functions, knowledgeBaseId: sample.knowledgeBaseId, faqIds: sample.faqIds });
+    const prefix = Object.keys(functions())[0]!.slice(0, 5);
+    const { values } = (await get(`/v1/facets/functions?q=${prefix}`)) as unknown as { values: Array<{ value: string; count: number }> };
+    expect(Object.fromEntries(values.map((v) => [v.value, v.count]))).toEqual(
+      Object.fromEntries(Object.entries(functions()).filter(([value]) => value.startsWith(prefix))),
+    );
   });
 });
 

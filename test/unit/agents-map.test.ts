@@ -134,16 +134,25 @@ describe('mapAgentSession', () => {
     expect(Object.values(mapped.usage).every((value) => value === null)).toBe(true);
   });
 
-  it('keeps recording_url and never the expiring recording_presigned_url', () => {
+  it('notes that a recording exists, keeps no s3:// link a page cannot open, and never the expiring presigned URL', () => {
     const mapped = mapAgentSession(summary);
-    expect(mapped.recordingUrl).toBe('s3://rec/0b6f5a3e.ogg');
+    expect(mapped.hasRecording).toBe(true);
+    expect(mapped.recordingUrl).toBeNull();
     expect(JSON.stringify(mapped)).not.toContain(PRESIGNED);
     expect(JSON.stringify(mapped)).not.toContain('X-Amz-Signature');
   });
 
-  it('keeps no recording at all when only a presigned URL is given', () => {
+  it('keeps an http(s) recording URL, and only that: javascript: and data: URLs are dropped', () => {
+    expect(mapAgentSession({ ...summary, recording_url: 'https://cdn.example.test/r.ogg' }).recordingUrl).toBe('https://cdn.example.test/r.ogg');
+    for (const url of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:audio/ogg;base64,AA==', 'vbscript:x']) {
+      expect(mapAgentSession({ ...summary, recording_url: url }).recordingUrl, url).toBeNull();
+    }
+  });
+
+  it('keeps no link at all when only a presigned URL is given, but notes the recording', () => {
     const mapped = mapAgentSession({ ...summary, recording_url: null });
     expect(mapped.recordingUrl).toBeNull();
+    expect(mapped.hasRecording).toBe(true);
     expect(JSON.stringify(mapped)).not.toContain(PRESIGNED);
   });
 });

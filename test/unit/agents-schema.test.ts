@@ -115,13 +115,29 @@ describe('AgentSessionSummary', () => {
 });
 
 describe('AgentSessionPage', () => {
-  it('accepts the envelope whatever its results hold, so each record is checked on its own', () => {
-    const page = { success: true, message: 'ok', errors: null, data: { results: [summary, 42], count: 2, next: null, previous: null } };
-    expect(AgentSessionPage.parse(page).data.results).toHaveLength(2);
+  const page = (sessions: unknown, totals: Record<string, unknown> = { total_sessions: 2 }) => ({
+    success: true, message: 'ok', errors: null, data: { ...totals, sessions },
   });
 
-  it('rejects an envelope without data.results', () => {
-    expect(AgentSessionPage.safeParse({ success: true, data: {} }).success).toBe(false);
+  it('accepts the documented envelope whatever sessions.data holds, so each record is checked on its own', () => {
+    const parsed = AgentSessionPage.parse(page({ data: [summary, 42], pagination: { next: null, previous: null, count: 2 } }));
+    expect(parsed.data.sessions.data).toHaveLength(2);
+    expect(parsed.data.sessions.pagination.count).toBe(2);
+  });
+
+  it('accepts count beside pagination and extra fields, as a real server may send them', () => {
+    const parsed = AgentSessionPage.parse(page({ data: [], pagination: { next: null, previous: null, page: 1 }, count: 0, page_size: 200 }, { total_sessions: 0, extra: 'x' }));
+    expect(parsed.data.sessions.count).toBe(0);
+  });
+
+  it('rejects the undocumented data.results shape and a page without sessions.data or pagination', () => {
+    expect(AgentSessionPage.safeParse({ success: true, data: { results: [summary], count: 1, next: null } }).success).toBe(false);
+    expect(AgentSessionPage.safeParse(page({ pagination: { next: null } })).success).toBe(false);
+    expect(AgentSessionPage.safeParse(page({ data: [] })).success).toBe(false);
+  });
+
+  it('rejects totals that are not numbers', () => {
+    expect(AgentSessionPage.safeParse(page({ data: [], pagination: {} }, { total_llm_input_tokens: '12' })).success).toBe(false);
   });
 });
 

@@ -12,7 +12,7 @@ import { hostileValue, readLiteral } from '../support/hostile.js';
  */
 type Clause = { attribute: string; values: string[] } | { attribute: string; operator: string; number: number };
 
-const ATTRIBUTES = ['companionId', 'externalClientId', 'tenantId', 'tags', 'role', 'timestamp', 'startedAt', 'sessionStartedAt'];
+const ATTRIBUTES = ['companionId', 'externalClientId', 'tenantId', 'tags', 'knowledgeBaseId', 'functions', 'faqIds', 'role', 'timestamp', 'startedAt', 'sessionStartedAt'];
 
 function parseFilter(filter: string): Clause[] {
   const clauses: Clause[] = [];
@@ -67,6 +67,9 @@ const filtersArb: fc.Arbitrary<SearchFilters> = fc.record({
   externalClientId: someValues,
   tenantId: someValues,
   tags: someValues,
+  knowledgeBaseId: someValues,
+  functions: someValues,
+  faqIds: someValues,
   role: fc.option(fc.constantFrom('user' as const, 'agent' as const), { nil: undefined }),
   from: time,
   to: time,
@@ -88,12 +91,19 @@ describe('buildFilter under generated hostile values', () => {
           }
         }
         if (filter === undefined) {
-          expect(filters).toMatchObject({ companionId: [], externalClientId: [], tenantId: [], tags: [], from: undefined, to: undefined });
+          expect(filters).toMatchObject({ companionId: [], externalClientId: [], tenantId: [], tags: [], knowledgeBaseId: [], functions: [], faqIds: [], from: undefined, to: undefined });
           return;
         }
         const clauses = parseFilter(filter);
         expect(valuesOf(clauses, 'companionId')).toEqual(expectedCompanions.length > 0 ? expectedCompanions : undefined);
-        for (const [attribute, values] of [['externalClientId', filters.externalClientId], ['tenantId', filters.tenantId], ['tags', filters.tags]] as const) {
+        for (const [attribute, values] of [
+          ['externalClientId', filters.externalClientId],
+          ['tenantId', filters.tenantId],
+          ['tags', filters.tags],
+          ['knowledgeBaseId', filters.knowledgeBaseId],
+          ['functions', filters.functions],
+          ['faqIds', filters.faqIds],
+        ] as const) {
           expect(valuesOf(clauses, attribute)).toEqual(values.length > 0 ? values : undefined);
         }
         expect(valuesOf(clauses, 'role')).toEqual(filters.role && target !== 'sessions' ? [filters.role] : undefined);

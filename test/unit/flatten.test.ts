@@ -23,7 +23,11 @@ function session(overrides: Partial<Session> = {}): Session {
     startedAt: 1_700_000_005,
     closedAt: 1_700_000_065,
     durationSeconds: null,
+    functions: ['fn_a'],
+    knowledgeBaseId: 'kb_a',
+    faqIds: ['faq_1', 'faq_2'],
     usage: emptyUsage,
+    hasRecording: false,
     recordingUrl: null,
     turns: [
       { turnIndex: 0, role: 'agent', text: 'Hello, how can I help?', timestamp: 1_700_000_006, offsetSeconds: 1 },
@@ -223,8 +227,8 @@ describe('flattenSession', () => {
       costUsd: 0.003586,
       interruptionCount: 2,
     };
-    const { session: doc } = flattenSession(session({ usage, durationSeconds: 34, recordingUrl: 's3://r/x.ogg' }));
-    expect(doc).toMatchObject({ ...usage, tokens: 1173, durationSeconds: 34, recordingUrl: 's3://r/x.ogg' });
+    const { session: doc } = flattenSession(session({ usage, durationSeconds: 34, hasRecording: true, recordingUrl: 'https://r.test/x.ogg' }));
+    expect(doc).toMatchObject({ ...usage, tokens: 1173, durationSeconds: 34, hasRecording: true, recordingUrl: 'https://r.test/x.ogg' });
   });
 
   it('previews the first user turn, not the agent greeting', () => {
@@ -280,7 +284,8 @@ describe('flattenSession', () => {
 describe('strings that are not valid Unicode', () => {
   const base = {
     sessionId: 's1', source: 'napster' as const, companionId: 'c\uD83D', externalClientId: null, tenantId: null, tags: { k: 'v\uDE00' },
-    createdAt: 1, startedAt: 1, closedAt: 2, durationSeconds: null, recordingUrl: null,
+    createdAt: 1, startedAt: 1, closedAt: 2, durationSeconds: null, recordingUrl: null, hasRecording: false,
+    functions: [], knowledgeBaseId: null, faqIds: [],
     usage: { llmInputTokens: null, llmOutputTokens: null, sttAudioSeconds: null, ttsCharacters: null, costUsd: null, interruptionCount: null },
     turns: [{ turnIndex: 0, role: 'user' as const, text: 'half an emoji \uD83D here', timestamp: 1, offsetSeconds: 0 }],
   };

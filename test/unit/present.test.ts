@@ -14,8 +14,12 @@ const session: Session = {
   startedAt: 1_767_225_600,
   closedAt: 1_767_225_660.5,
   durationSeconds: null,
+  functions: [],
+  knowledgeBaseId: null,
+  faqIds: [],
   usage: { ...emptyUsage, llmInputTokens: 10, llmOutputTokens: 5, costUsd: 0.25 },
-  recordingUrl: 's3://rec/x.ogg',
+  hasRecording: true,
+  recordingUrl: 'https://rec.example.test/x.ogg',
   turns: [
     { turnIndex: 0, role: 'user', text: 'Hello <there>', timestamp: 1_767_225_603.25, offsetSeconds: 3.25 },
     { turnIndex: 1, role: 'agent', text: 'Hi', timestamp: null, offsetSeconds: null },
@@ -86,6 +90,9 @@ describe('presentSession', () => {
       externalClientId: 'client_1',
       tenantId: 'tenant-x',
       tags: { plan: 'pro', url: 'https://x.test:8080' },
+      functions: [],
+      knowledgeBaseId: null,
+      faqIds: [],
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: '2026-01-01T00:00:00.000Z',
       closedAt: '2026-01-01T00:01:00.500Z',
@@ -101,8 +108,15 @@ describe('presentSession', () => {
       ttsCharacters: null,
       costUsd: 0.25,
       interruptionCount: null,
-      recordingUrl: 's3://rec/x.ogg',
+      hasRecording: true,
+      recordingUrl: 'https://rec.example.test/x.ogg',
     });
+  });
+
+  it('never shows a recording URL that is not http(s), even one indexed by an older version', () => {
+    for (const stored of ['s3://rec/x.ogg', 'javascript:alert(1)', 'data:text/html,x', ' JAVASCRIPT:alert(1)']) {
+      expect(presentSession({ ...sessionDoc, recordingUrl: stored }).recordingUrl, stored).toBeNull();
+    }
   });
 
   it('shows a session in progress with a null closedAt', () => {

@@ -3,7 +3,7 @@ import type { SearchFilters } from '../../src/search/params.js';
 import { MARK_END, MARK_START, buildFilter, escapeHtml, highlightParams, markedHtml, sortFor } from '../../src/search/query.js';
 
 function filters(overrides: Partial<SearchFilters> = {}): SearchFilters {
-  return { companionId: [], externalClientId: [], tenantId: [], tags: [], ...overrides };
+  return { companionId: [], externalClientId: [], tenantId: [], tags: [], knowledgeBaseId: [], functions: [], faqIds: [], ...overrides };
 }
 
 describe('buildFilter', () => {

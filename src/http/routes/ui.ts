@@ -19,7 +19,9 @@ const ASSETS: Record<string, string> = {
 // The page only ever loads its own files and calls its own API; highlights are inserted as HTML, so
 // a policy without inline script is a second line of defence behind the API's escaping.
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  // Recordings play from the vendor's presigned URLs, on whatever host the vendor signs them for.
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' https: http:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };

@@ -1,9 +1,9 @@
-import type { Session } from '../../model.js';
+import { httpUrlOrNull, type Session } from '../../model.js';
 import type { AgentSessionSummary } from './schema.js';
 
 /**
  * AgentSessionSummary → canonical session (CONTRACT.md §5). Turn time is `created_at + ts`; scalar
- * metadata entries become tags. `recording_presigned_url` is deliberately dropped: it expires.
+ * metadata entries become tags.
  */
 export function mapAgentSession(summary: AgentSessionSummary): Session {
   const createdAt = Date.parse(summary.created_at) / 1000;
@@ -25,6 +25,9 @@ export function mapAgentSession(summary: AgentSessionSummary): Session {
     startedAt: createdAt,
     closedAt: summary.finalized_at ? Date.parse(summary.finalized_at) / 1000 : null,
     durationSeconds: summary.session_duration_seconds ?? null,
+    functions: [],
+    knowledgeBaseId: null,
+    faqIds: [],
     usage: {
       llmInputTokens: summary.llm_input_tokens ?? null,
       llmOutputTokens: summary.llm_output_tokens ?? null,
@@ -33,7 +36,10 @@ export function mapAgentSession(summary: AgentSessionSummary): Session {
       costUsd: summary.estimated_cost_usd ?? null,
       interruptionCount: summary.interruption_count ?? null,
     },
-    recordingUrl: summary.recording_url ?? null,
+    hasRecording: Boolean(summary.recording_url || summary.recording_presigned_url),
+    // `recording_url` is the private S3 URI ("s3://…"): kept only if it is a link a browser can open.
+    // The presigned URL is never kept: it expires (GET /v1/sessions/{id}/recording fetches a fresh one).
+    recordingUrl: httpUrlOrNull(summary.recording_url),
     // Renumbered 0..n-1 in transcript order: turn documents are keyed by index, and a vendor gap
     // or duplicate index must not make two turns share one document.
     turns: ordered.map(({ turn }, turnIndex) => ({

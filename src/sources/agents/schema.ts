@@ -1,10 +1,13 @@
 import { z } from 'zod';
 
 /**
- * Agent-sessions API payloads: `AgentSessionSummary` objects with inline transcripts, inside a
- * `{success, message, data, errors}` envelope. Unknown fields are allowed; mapped ones are typed.
+ * Agent-sessions API payloads, as the vendor's pages describe them (../shared/vendor-api/): a
+ * `{success, message, data, errors}` envelope around `AgentSessionSummary` objects with inline
+ * transcripts. Unknown fields are allowed (vendors add fields); the ones we map must have the right
+ * types.
  */
 export const AgentTranscriptTurn = z.object({
+  // The pages name "user" and "assistant"; "agent" is accepted as the same side.
   role: z.enum(['user', 'assistant', 'agent']),
   text: z.string(),
   turn_index: z.number().int().nonnegative().nullish(),
@@ -44,34 +47,52 @@ export const AgentSessionSummary = z.object({
   tts_characters: count,
   estimated_cost_usd: count,
   recording_url: z.string().nullish(),
+  recording_presigned_url: z.string().nullish(),
   transcript: z.array(AgentTranscriptTurn),
 });
 export type AgentSessionSummary = z.infer<typeof AgentSessionSummary>;
 
+/** "The top-level fields reflect the filtered queryset": totals over every matching session, not the page. */
 export const AgentSessionTotals = z.object({
-  total_sessions: z.number().nullish(),
-  total_llm_input_tokens: z.number().nullish(),
-  total_llm_output_tokens: z.number().nullish(),
-  total_stt_audio_seconds: z.number().nullish(),
-  total_tts_characters: z.number().nullish(),
-  total_estimated_cost_usd: z.number().nullish(),
+  total_sessions: z.number().int().nonnegative().nullish(),
+  total_llm_input_tokens: z.number().nonnegative().nullish(),
+  total_llm_output_tokens: z.number().nonnegative().nullish(),
+  total_stt_audio_seconds: z.number().nonnegative().nullish(),
+  total_tts_characters: z.number().nonnegative().nullish(),
+  total_estimated_cost_usd: z.number().nonnegative().nullish(),
 });
+export type AgentSessionTotals = z.infer<typeof AgentSessionTotals>;
 
-/** The list page: items are checked one by one so one bad record does not lose the page. */
+const link = z.string().nullish();
+const total = z.number().int().nonnegative().nullish();
+
+/**
+ * The list page: "Each entry in sessions.data is a full AgentSessionSummary"; "sessions.pagination.next
+ * and previous are absolute URLs you can fetch directly. count is the total before pagination". A real
+ * server may put `count` beside `pagination` instead of inside it; both are read. Entries are checked
+ * one by one, so one bad record does not lose the page.
+ */
 export const AgentSessionPage = z.object({
   success: z.boolean().nullish(),
   message: z.string().nullish(),
   errors: z.unknown().nullish(),
   data: AgentSessionTotals.extend({
-    results: z.array(z.unknown()),
-    count: z.number().int().nonnegative().nullish(),
-    next: z.string().nullish(),
-    previous: z.string().nullish(),
+    sessions: z.object({
+      data: z.array(z.unknown()),
+      pagination: z.object({ next: link, previous: link, count: total }),
+      count: total,
+    }),
   }),
 });
 export type AgentSessionPage = z.infer<typeof AgentSessionPage>;
 
+/** What a list page looks like, in the words of an error message when one does not. */
+export const AGENT_PAGE_SHAPE =
+  '{success, message, data: {total_sessions, total_llm_input_tokens, ..., sessions: {data: [AgentSessionSummary...], pagination: {next, previous, count}}}, errors}';
+
+/** The detail answer: the envelope around one AgentSessionSummary (checked on its own). */
 export const AgentSessionDetailEnvelope = z.object({
   success: z.boolean().nullish(),
+  message: z.string().nullish(),
   data: z.unknown(),
 });

@@ -1,4 +1,5 @@
 import type { Session } from '../../model.js';
+import { SourceError } from '../../errors.js';
 import { SourceHttp, SourceHttpError, type SourceHttpOptions } from '../http.js';
 import {
   InvalidRecordError,
@@ -9,14 +10,15 @@ import {
   type UpstreamTotals,
 } from '../source.js';
 import { mapNapsterSession } from './map.js';
-import { NapsterSessionDetail, NapsterSessionPage, NapsterSessionSummary } from './schema.js';
+import { NAPSTER_PAGE_SHAPE, NapsterSessionDetail, NapsterSessionPage, NapsterSessionSummary } from './schema.js';
 
 export const NAPSTER_PAGE_SIZE = 100;
 
 /**
- * Napster Companion Sessions API: `GET /public/sessions?pageIndex&pageSize` (0-based pages) lists
- * summaries; `GET /public/sessions/{id}` has the transcript. Authenticated with `X-Api-Key`. The list
- * has no time filter, so `since` is not passed on; its `totalCount` is the only total it reports.
+ * Napster Companion Sessions API (../shared/vendor-api/napster-sessions-api.txt):
+ * `GET /public/sessions?pageIndex&pageSize` (zero-based pages) lists summaries; `GET
+ * /public/sessions/{id}` has the transcript. Authenticated with `X-Api-Key`. The list has no time
+ * filter, so `since` is not passed on; its counts are the only totals it reports.
  */
 export function createNapsterSource(options: {
   apiKey: string;
@@ -50,7 +52,11 @@ export function createNapsterSource(options: {
 
   async function listPage(pageIndex: number, pageSize: number) {
     const page = NapsterSessionPage.safeParse(await http.getJson('/public/sessions', { pageIndex, pageSize }));
-    if (!page.success) throw new InvalidRecordError(`session list page ${pageIndex}: ${describeZodError(page.error)}`);
+    // Read as an empty page, another shape would end the listing early (and a `--full` pass would then
+    // take every indexed session for deleted): it fails the run, naming the documented shape.
+    if (!page.success) {
+      throw new SourceError(`session list page ${pageIndex} is not the documented list answer ${NAPSTER_PAGE_SHAPE}: ${describeZodError(page.error)}`);
+    }
     return page.data;
   }
 
@@ -80,8 +86,9 @@ export function createNapsterSource(options: {
   }
 
   async function totals(): Promise<UpstreamTotals | undefined> {
+    // The walk lists with no filter, so the sessions it covers are what `filteredCount` counts.
     const page = await listPage(0, 1);
-    const sessions = page.totalCount ?? page.filteredCount;
+    const sessions = page.filteredCount ?? page.totalCount;
     return sessions == null ? undefined : { sessions };
   }
 

@@ -17,7 +17,11 @@ export function mapNapsterSession(detail: NapsterSessionDetail): Session {
     startedAt,
     closedAt: detail.closedAt ?? null,
     durationSeconds: null,
+    functions: detail.functions ?? [],
+    knowledgeBaseId: detail.knowledgeBaseId ?? null,
+    faqIds: detail.faqIds ?? [],
     usage: emptyUsage,
+    hasRecording: false,
     recordingUrl: null,
     turns: detail.conversation.items.map((item, turnIndex) => ({
       turnIndex,

@@ -39,3 +39,6 @@ export const NapsterSessionPage = z.object({
   pageSize: z.number().int().positive().nullish(),
 });
 export type NapsterSessionPage = z.infer<typeof NapsterSessionPage>;
+
+/** What a list page looks like, in the words of an error message when one does not. */
+export const NAPSTER_PAGE_SHAPE = '{items: [session summary...], filteredCount, totalCount, pageIndex, pageSize}';
