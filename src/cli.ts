@@ -206,7 +206,7 @@ async function importCommand(config: Config, files: string[], io: CliIo): Promis
   if (files.length === 0) throw new AppError('bad_request', 'import needs at least one FILE');
   const engine = await openEngine(config);
   try {
-    const result = await importFiles(engine.client, engine.names, files, (problem) => io.stderr.write(`${problem}\n`));
+    const result = await importFiles({ engine: engine.client, names: engine.names }, files, (problem) => io.stderr.write(`${problem}\n`));
     io.stdout(`${JSON.stringify(result)}\n`);
     return result.skipped > 0 || result.refused > 0 ? 2 : 0;
   } finally {
@@ -277,7 +277,7 @@ async function forgetCommand(config: Config, args: string[], io: CliIo): Promise
       if (!removed) throw new AppError('not_found', `Client '${clientId}' is not forgotten`);
       io.stdout(`${JSON.stringify({ externalClientId: clientId, reenabled: true, forgotten: removed })}\n`);
     } else {
-      io.stdout(`${JSON.stringify(await forgetClient(engine.client, engine.names, clientId, { by: 'cli' }))}\n`);
+      io.stdout(`${JSON.stringify(await forgetClient({ engine: engine.client, names: engine.names }, clientId, { by: 'cli' }))}\n`);
     }
     return 0;
   } finally {

@@ -70,3 +70,31 @@ export function httpUrlOrNull(value: string | null | undefined): string | null {
   const { protocol } = new URL(value);
   return protocol === 'https:' || protocol === 'http:' ? value : null;
 }
+
+/**
+ * What a caller may see: sessions of these companions, tenants and external clients; undefined means
+ * any. Kinds combine with AND, the ids of one kind with OR. Ids compare exactly, as the vendors treat
+ * them (a different case is a different id).
+ */
+export type Scope = { companions?: readonly string[]; tenants?: readonly string[]; externalClients?: readonly string[] };
+
+export type ScopeOwner = { companionId: string | null; tenantId: string | null; externalClientId: string | null };
+
+/** The check made in code on every document before it is returned, written or deleted. */
+export function inScope(owner: ScopeOwner, scope: Scope): boolean {
+  const allowed = (list: readonly string[] | undefined, id: string | null) => list === undefined || (id !== null && list.includes(id));
+  return allowed(scope.companions, owner.companionId) && allowed(scope.tenants, owner.tenantId) && allowed(scope.externalClients, owner.externalClientId);
+}
+
+/** Only the scope of something that carries one (a caller), for storing: no other field rides along. */
+export function scopeOf(holder: Scope): Scope {
+  const scope: { -readonly [K in keyof Scope]: Scope[K] } = {};
+  if (holder.companions) scope.companions = [...holder.companions];
+  if (holder.tenants) scope.tenants = [...holder.tenants];
+  if (holder.externalClients) scope.externalClients = [...holder.externalClients];
+  return scope;
+}
+
+export function isScoped(scope: Scope): boolean {
+  return scope.companions !== undefined || scope.tenants !== undefined || scope.externalClients !== undefined;
+}

@@ -239,6 +239,23 @@ export class EngineClient {
     return this.request('POST', `/indexes/${encodeURIComponent(indexUid)}/documents/fetch`, { body: params });
   }
 
+  /**
+   * Every document matching `filter`, read page by page (so memory holds one page, whatever the index
+   * holds). Pages are taken by offset: documents written meanwhile may shift them, so callers that need
+   * a stable set read from a stable index.
+   */
+  async *documents<T = Record<string, unknown>>(
+    indexUid: string,
+    params: { filter?: string; fields?: string[]; pageSize?: number },
+  ): AsyncIterable<T> {
+    const limit = params.pageSize ?? 10_000;
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.fetchDocuments<T>(indexUid, { filter: params.filter, fields: params.fields, limit, offset });
+      yield* page.results;
+      if (offset + limit >= page.total || page.results.length === 0) return;
+    }
+  }
+
   /** Sends one NDJSON batch; the task is returned unwaited so the caller can keep the engine busy. */
   async addDocumentsNdjson(indexUid: string, ndjson: string | Buffer | Buffer[], primaryKey: string): Promise<number> {
     return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents`, {
@@ -246,6 +263,24 @@ export class EngineClient {
       contentType: 'application/x-ndjson',
       query: { primaryKey },
     });
+  }
+
+  /** Adds or replaces documents given as objects (small writes: state, records); unwaited. */
+  async addDocuments(indexUid: string, documents: object[], primaryKey = 'id'): Promise<number> {
+    return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents`, { body: documents, query: { primaryKey } });
+  }
+
+  async deleteDocument(indexUid: string, documentId: string): Promise<number> {
+    return this.enqueue('DELETE', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`);
+  }
+
+  /**
+   * Removes finished tasks from the engine's task list. A task keeps what it was given (a deletion keeps
+   * its filter, and so the ids in it) until it is deleted, or pushed out by newer tasks.
+   */
+  async deleteTasks(taskUids: readonly number[]): Promise<number | undefined> {
+    if (taskUids.length === 0) return undefined;
+    return this.enqueue('DELETE', '/tasks', { query: { uids: taskUids.join(',') } });
   }
 
   async deleteDocumentsByFilter(indexUid: string, filter: string): Promise<number> {

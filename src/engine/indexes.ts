@@ -1,4 +1,6 @@
+import type { Settings } from 'meilisearch';
 import type { EngineClient } from './client.js';
+import { KEYED } from './documents.js';
 
 /** Index uids, all under INDEX_PREFIX so several deployments can share one engine. */
 export type IndexNames = { turns: string; sessions: string; state: string };
@@ -23,17 +25,19 @@ const numeric = { facetSearch: false, filter: { equality: true, comparison: true
  */
 const SORT_FIRST = ['sort', 'words', 'typo', 'proximity', 'attribute', 'exactness'];
 
+/** Ids are filtered and counted on their exact keys (documents.ts); the readable ids beside them are not indexed. */
+const KEY_ATTRIBUTES = Object.values(KEYED).filter((attribute) => attribute !== 'sessionKey');
+
 /**
  * Turns are the only searchable text. Only `text` is searchable (ids and tags are filtered, never
  * matched by words), and each filterable attribute enables just the filter features it is used for:
  * both keep indexing close to the engine's bulk speed. Proximity stays at the default `byWord`
  * because `byAttribute` would make "exact phrase" queries match words that are merely in the same turn.
  */
-export const turnsSettings = {
+export const turnsSettings: Settings = {
   searchableAttributes: ['text'],
   filterableAttributes: [
-    { attributePatterns: ['companionId', 'externalClientId', 'tags', 'functions', 'knowledgeBaseId', 'faqIds'], features: facetable },
-    { attributePatterns: ['sessionId', 'tenantId', 'role', 'source'], features: equalityOnly },
+    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'tags', 'role', 'source'], features: equalityOnly },
     {
       attributePatterns: [
         'timestamp',
@@ -58,14 +62,15 @@ export const turnsSettings = {
 };
 
 /** Facets whose values `/v1/facets/{name}` completes, by prefix: typos there would list unrelated ids. */
-const AUTOCOMPLETED_FACETS = ['companionId', 'externalClientId', 'tags', 'tenantId', 'functions', 'knowledgeBaseId', 'faqIds'];
+const AUTOCOMPLETED = [...KEY_ATTRIBUTES, 'tags'];
 
-export const sessionsSettings = {
-  searchableAttributes: ['sessionId', 'companionId', 'externalClientId'],
-  typoTolerance: { disableOnAttributes: AUTOCOMPLETED_FACETS },
+/** Nothing here is matched by words (text searches run on turns): the index is filtered, faceted and sorted. */
+export const sessionsSettings: Settings = {
+  searchableAttributes: [],
+  typoTolerance: { disableOnAttributes: AUTOCOMPLETED },
   filterableAttributes: [
-    { attributePatterns: AUTOCOMPLETED_FACETS, features: facetable },
-    { attributePatterns: ['sessionId', 'source', 'inProgress'], features: equalityOnly },
+    { attributePatterns: AUTOCOMPLETED, features: facetable },
+    { attributePatterns: ['sessionKey', 'source', 'inProgress'], features: equalityOnly },
     {
       attributePatterns: [
         'createdAt', 'startedAt', 'closedAt', 'durationSeconds', 'turnCount',
@@ -80,8 +85,8 @@ export const sessionsSettings = {
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
 };
 
-export const stateSettings = {
-  searchableAttributes: [] as string[],
+export const stateSettings: Settings = {
+  searchableAttributes: [],
   filterableAttributes: ['kind', 'source'],
 };
 

@@ -2,17 +2,26 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import type { Scope } from '../model.js';
 
-/** API_KEYS_FILE entries (CONTRACT.md §2). */
-export const ApiKeyEntry = z.object({
+const scopeList = (what: string) => z.array(z.string().min(1, `${what} ids must not be empty`)).min(1, `an empty list would allow no ${what} at all; leave the field out for any`).optional();
+
+/**
+ * API_KEYS_FILE entries (CONTRACT.md §2). Strict: a misspelt scope (`"companion"`, `"tenant"`) would
+ * otherwise be dropped and leave the key unscoped, so any field not named here is an error.
+ */
+export const ApiKeyEntry = z.strictObject({
   key: z.string().min(16, 'keys must be at least 16 characters'),
   name: z.string().min(1),
   role: z.enum(['search', 'admin']),
-  companions: z.array(z.string().min(1)).min(1).optional(),
+  companions: scopeList('companion'),
+  tenants: scopeList('tenant'),
+  externalClients: scopeList('external client'),
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 
-export type Caller = { name: string; role: 'search' | 'admin'; companions?: readonly string[] };
+/** Who is calling: the key's name, role and scope (every kind present narrows, exactly). */
+export type Caller = Scope & { name: string; role: 'search' | 'admin' };
 
 /**
  * Keys are looked up by their SHA-256, so comparing a presented key costs the same whatever it
@@ -23,7 +32,8 @@ export class ApiKeys {
 
   constructor(entries: ApiKeyEntry[]) {
     for (const entry of entries) {
-      this.#byHash.set(hashKey(entry.key), { name: entry.name, role: entry.role, companions: entry.companions });
+      const { key, ...caller } = entry;
+      this.#byHash.set(hashKey(key), caller);
     }
   }
 
@@ -50,7 +60,12 @@ export function loadApiKeys(file: string): ApiKeys {
   const parsed = z.array(ApiKeyEntry).min(1).safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`API_KEYS_FILE: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const [position, ...field] = issue.path;
+    const entry = typeof position === 'number' ? (raw as Array<{ name?: unknown }>)[position] : undefined;
+    const named = typeof entry?.name === 'string' ? ` ('${entry.name.slice(0, 60)}')` : '';
+    const where = typeof position === 'number' ? `entry ${position}${named}${field.length ? `.${field.join('.')}` : ''}` : '(root)';
+    const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `'${key}'`).join(', ')}: expected key, name, role, companions, tenants, externalClients` : issue.message;
+    throw new ConfigError(`API_KEYS_FILE: ${where}: ${message}`);
   }
   const seen = new Set<string>();
   for (const entry of parsed.data) {

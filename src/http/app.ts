@@ -11,6 +11,7 @@ import type { RawQuery } from '../query-params.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { SyncController } from '../ingest/sync-controller.js';
 import type { SourceName } from '../config.js';
+import { isScoped } from '../model.js';
 import type { SessionSource } from '../sources/source.js';
 import { observeRequests } from './observe.js';
 import { clientOperations, registerClientRoutes } from './routes/clients.js';
@@ -145,12 +146,14 @@ export function requireAdmin(caller: Caller): void {
 }
 
 /**
- * Routes whose effect or answer spans every companion (sync, re-enabling a forgotten client) call
- * this: an admin key limited to some companions may change only those.
+ * Routes whose effect or answer spans every companion, tenant and client (sync status and passes,
+ * metrics, the forgotten-clients list) call this, saying what they are: a key with a scope may
+ * neither see nor change them, and a search key is told so rather than that it "may not change data".
  */
-export function requireUnscopedAdmin(caller: Caller): void {
-  requireAdmin(caller);
-  if (caller.companions) throw new AppError('forbidden', 'This key is limited to some companions; this needs an admin key without companions');
+export function requireUnscopedAdmin(caller: Caller, reason: string): void {
+  if (caller.role !== 'admin' || isScoped(caller)) {
+    throw new AppError('forbidden', `${reason}: this needs an admin key without companions, tenants or externalClients`);
+  }
 }
 
 /** All query parameters as arrays, so repeated ones are seen. */

@@ -1,30 +1,31 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { allOf, anyOf } from '../search/filter.js';
-import type { Scope } from '../search/query.js';
+import { allOf, keyedAnyOf, scopeFilter } from '../engine/filter.js';
+import type { Scope } from '../model.js';
+
+export type Deleted = { sessions: number; turns: number };
 
 /**
- * Deletes sessions and their turns matching a filter on fields both indexes carry, and waits until
- * the deletion is visible. Returns how many sessions and turns were removed.
+ * Deletes the sessions and turns an exact filter matches (one on fields both indexes carry), waits
+ * until the deletion is visible, and returns how many went and the engine tasks that did it.
  */
-async function deleteWhere(engine: EngineClient, names: IndexNames, filter: string): Promise<{ sessions: number; turns: number }> {
-  const tasks = await Promise.all([
-    engine.deleteDocumentsByFilter(names.turns, filter),
-    engine.deleteDocumentsByFilter(names.sessions, filter),
-  ]);
-  const [turns, sessions] = await Promise.all(tasks.map((task) => engine.waitForTask(task)));
+export async function deleteWhere(engine: EngineClient, names: IndexNames, filter: string): Promise<Deleted & { taskUids: number[] }> {
+  const taskUids = await Promise.all([engine.deleteDocumentsByFilter(names.turns, filter), engine.deleteDocumentsByFilter(names.sessions, filter)]);
+  const [turns, sessions] = await Promise.all(taskUids.map((task) => engine.waitForTask(task)));
   const deleted = (task: typeof turns) => Number(task?.details?.deletedDocuments ?? 0);
-  return { sessions: deleted(sessions), turns: deleted(turns) };
+  return { sessions: deleted(sessions), turns: deleted(turns), taskUids };
 }
 
-function scoped(filter: string, scope: Scope): string {
-  return allOf([filter, scope.companions ? anyOf('companionId', [...scope.companions]) : undefined])!;
+/** One session and its turns, by the exact key of its id. The caller has checked it is in scope. */
+export function deleteSession(engine: EngineClient, names: IndexNames, sessionId: string) {
+  return deleteWhere(engine, names, keyedAnyOf('sessionId', [sessionId]));
 }
 
-export function deleteSession(engine: EngineClient, names: IndexNames, sessionId: string, scope: Scope = {}) {
-  return deleteWhere(engine, names, scoped(anyOf('sessionId', [sessionId]), scope));
+/** Every session and turn of one external client (exactly that id) within a scope. */
+export function clientFilter(externalClientId: string, scope: Scope): string {
+  return allOf([keyedAnyOf('externalClientId', [externalClientId]), scopeFilter(scope)])!;
 }
 
 export function deleteClient(engine: EngineClient, names: IndexNames, externalClientId: string, scope: Scope = {}) {
-  return deleteWhere(engine, names, scoped(anyOf('externalClientId', [externalClientId]), scope));
+  return deleteWhere(engine, names, clientFilter(externalClientId, scope));
 }

@@ -1,100 +1,19 @@
-import { createHash } from 'node:crypto';
-import type { Role, Session, SourceKind } from '../model.js';
+import {
+  exactKey,
+  exactKeyOrNull,
+  documentKey,
+  tagStrings,
+  turnDocumentId,
+  type SessionDocument,
+  type TurnDocument,
+} from '../engine/documents.js';
+import type { Session } from '../model.js';
 import { InvalidRecordError } from '../sources/source.js';
+import { checkSessionLimits } from './limits.js';
 
-/**
- * One session becomes one session document and one document per turn. Turn documents carry every
- * field a filter or a session-level statistic needs, so a search on the turns index can answer
- * "which sessions" questions with `distinct: sessionId` and no join.
- */
-export type TurnDocument = {
-  id: string;
-  sessionId: string;
-  source: SourceKind;
-  turnIndex: number;
-  role: Role;
-  text: string;
-  timestamp: number | null;
-  offsetSeconds: number | null;
-  companionId: string | null;
-  externalClientId: string | null;
-  tenantId: string | null;
-  tags: string[];
-  functions: string[];
-  knowledgeBaseId: string | null;
-  faqIds: string[];
-  sessionStartedAt: number;
-  sessionDurationSeconds: number | null;
-  sessionTurnCount: number;
-  sessionLlmInputTokens: number | null;
-  sessionLlmOutputTokens: number | null;
-  sessionTokens: number | null;
-  sessionSttAudioSeconds: number | null;
-  sessionTtsCharacters: number | null;
-  sessionCostUsd: number | null;
-};
+/* One session → one session document and one document per turn (their shapes: engine/documents.ts). */
 
-export type SessionDocument = {
-  id: string;
-  sessionId: string;
-  source: SourceKind;
-  companionId: string | null;
-  externalClientId: string | null;
-  tenantId: string | null;
-  tags: string[];
-  functions: string[];
-  knowledgeBaseId: string | null;
-  faqIds: string[];
-  createdAt: number;
-  startedAt: number;
-  closedAt: number | null;
-  inProgress: boolean;
-  durationSeconds: number | null;
-  turnCount: number;
-  userTurnCount: number;
-  agentTurnCount: number;
-  llmInputTokens: number | null;
-  llmOutputTokens: number | null;
-  tokens: number | null;
-  sttAudioSeconds: number | null;
-  ttsCharacters: number | null;
-  costUsd: number | null;
-  interruptionCount: number | null;
-  hasRecording: boolean;
-  recordingUrl: string | null;
-  /** The opening of the conversation, for result lists when no query text matched. */
-  preview: string;
-};
-
-const SAFE_ID = /^[A-Za-z0-9_-]{1,400}$/;
 const PREVIEW_CHARS = 240;
-
-/**
- * Engine document ids allow only [A-Za-z0-9_-] and 511 bytes; vendor ids are usually such strings and
- * are kept as they are (readable in the engine), anything else is hashed. Deterministic, so
- * re-ingesting a session replaces its documents instead of adding new ones.
- */
-export function documentKey(sessionId: string): string {
-  return SAFE_ID.test(sessionId) ? sessionId : `h_${createHash('sha256').update(sessionId).digest('base64url')}`;
-}
-
-export function turnDocumentId(sessionId: string, turnIndex: number): string {
-  // The turn index has no underscore, so splitting at the last one is unambiguous: ids never collide.
-  return `${documentKey(sessionId)}_${turnIndex}`;
-}
-
-export function tagStrings(tags: Record<string, string>): string[] {
-  return Object.entries(tags).map(([key, value]) => `${key}:${value}`);
-}
-
-export function tagObject(tags: readonly string[]): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const tag of tags) {
-    const colon = tag.indexOf(':');
-    result[colon === -1 ? tag : tag.slice(0, colon)] = colon === -1 ? '' : tag.slice(colon + 1);
-  }
-  return result;
-}
 
 function sumOrNull(...values: Array<number | null>): number | null {
   return values.every((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
@@ -130,6 +49,7 @@ export function wellFormed<T extends string | null>(value: T): T {
 export function flattenSession(session: Session): { session: SessionDocument; turns: TurnDocument[] } {
   // An id cannot be repaired without becoming another id; such a session is reported and skipped.
   if (wellFormed(session.sessionId) !== session.sessionId) throw new InvalidRecordError('session id is not valid Unicode (lone surrogate)');
+  checkSessionLimits(session);
   const startedAt = session.startedAt ?? session.createdAt;
   const tags = tagStrings(session.tags).map(wellFormed);
   const companionId = wellFormed(session.companionId);
@@ -138,6 +58,16 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
   const functions = session.functions.map(wellFormed);
   const knowledgeBaseId = wellFormed(session.knowledgeBaseId);
   const faqIds = session.faqIds.map(wellFormed);
+  // Computed once per session and copied onto each turn.
+  const keys = {
+    sessionKey: exactKey(session.sessionId),
+    companionKey: exactKeyOrNull(companionId),
+    clientKey: exactKeyOrNull(externalClientId),
+    tenantKey: exactKeyOrNull(tenantId),
+    functionKeys: functions.map(exactKey),
+    knowledgeBaseKey: exactKeyOrNull(knowledgeBaseId),
+    faqKeys: faqIds.map(exactKey),
+  };
   const { usage } = session;
   const durationSeconds = sessionDuration(session);
   const tokens = sumOrNull(usage.llmInputTokens, usage.llmOutputTokens);
@@ -147,6 +77,7 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
     return {
       id: turnDocumentId(session.sessionId, turn.turnIndex),
       sessionId: session.sessionId,
+      sessionKey: keys.sessionKey,
       source: session.source,
       turnIndex: turn.turnIndex,
       role: turn.role,
@@ -154,12 +85,18 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       timestamp: turn.timestamp,
       offsetSeconds: turn.offsetSeconds,
       companionId,
+      companionKey: keys.companionKey,
       externalClientId,
+      clientKey: keys.clientKey,
       tenantId,
+      tenantKey: keys.tenantKey,
       tags,
       functions,
+      functionKeys: keys.functionKeys,
       knowledgeBaseId,
+      knowledgeBaseKey: keys.knowledgeBaseKey,
       faqIds,
+      faqKeys: keys.faqKeys,
       sessionStartedAt: startedAt,
       sessionDurationSeconds: durationSeconds,
       sessionTurnCount: session.turns.length,
@@ -177,6 +114,7 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       id: documentKey(session.sessionId),
       sessionId: session.sessionId,
       source: session.source,
+      ...keys,
       companionId,
       externalClientId,
       tenantId,

@@ -1,59 +1,70 @@
 import type { EngineClient } from '../engine/client.js';
+import type { SessionDocument } from '../engine/documents.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { SourceKind } from '../model.js';
-import { allOf, anyOf } from '../search/filter.js';
-import type { Scope } from '../search/query.js';
-import { deleteClient } from './delete.js';
-import { ForgottenClients, type ForgottenClient } from './forgotten.js';
+import { BadRequestError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { SourceKind, inScope, type Scope } from '../model.js';
+import { SESSION_LIMITS } from './limits.js';
+import { clientFilter, deleteClient, deleteWhere, type Deleted } from './delete.js';
+import { ForgottenClients, type ForgetEntry } from './forgotten.js';
 import { SyncStateStore } from './sync-state.js';
 
 export type ForgetResult = {
   externalClientId: string;
-  deleted: { sessions: number; turns: number };
-  forgotten: ForgottenClient;
+  deleted: Deleted;
+  /** The forget that stands for this request: the first one made within the caller's scope. */
+  forgotten: ForgetEntry;
 };
 
 /**
- * `DELETE /v1/clients/{id}` and `transcript-search forget`: removes every session and turn of the
- * client (within the caller's scope) and its session ids from the sync checkpoints, and records it as
- * forgotten so no writer brings it back. The record is written first: from that moment on, sessions of
- * the client arriving while the deletion runs are refused rather than slipping in behind it.
+ * `DELETE /v1/clients/{id}` and `transcript-search forget`: records the client as forgotten within the
+ * caller's scope, then removes every session and turn of exactly that client id within it, its session
+ * ids from the sync checkpoints, and the engine tasks that did the deleting (a deletion task keeps its
+ * filter, and so the id, in the engine's task list). The record is written first: from that moment on,
+ * sessions of the client arriving while the deletion runs are refused rather than slipping in behind
+ * it, and writers that checked just before re-check after writing (intake.ts).
  *
- * `onlyIfKnown` (the API): when there is nothing of the client in scope and it is not forgotten there
- * already, nothing is recorded and the answer is undefined, a 404 like any unknown resource.
+ * The answer depends only on what lies within the caller's scope: a client never seen there is
+ * recorded in advance (its sessions are refused when they arrive), so a scoped key cannot tell "never
+ * existed" from "forgotten by someone else", nor see another scope's forget.
  */
 export async function forgetClient(
-  engine: EngineClient,
-  names: IndexNames,
+  deps: { engine: EngineClient; names: IndexNames; log?: Logger },
   externalClientId: string,
-  options: { scope?: Scope; by: string; onlyIfKnown?: boolean },
-): Promise<ForgetResult | undefined> {
+  options: { scope?: Scope; by: string },
+): Promise<ForgetResult> {
+  const { engine, names } = deps;
+  checkClientId(externalClientId);
   const scope = options.scope ?? {};
-  const store = new ForgottenClients(engine, names);
-  const sessionIds = await clientSessionIds(engine, names, externalClientId, scope);
-  if (options.onlyIfKnown && sessionIds.length === 0 && !forgottenWithin(await store.get(externalClientId), scope)) return undefined;
-  const forgotten = await store.record(externalClientId, scope, options.by);
-  const deleted = await deleteClient(engine, names, externalClientId, scope);
-  await dropFromCheckpoints(engine, names, new Set(sessionIds));
+  const forgotten = await new ForgottenClients(engine, names).record(externalClientId, scope, options.by);
+  const sessions: string[] = [];
+  for await (const doc of engine.documents<SessionDocument>(names.sessions, { filter: clientFilter(externalClientId, scope), fields: ['sessionId', 'externalClientId', 'companionId', 'tenantId'] })) {
+    // The filter is exact; the documents are checked again before anything is deleted.
+    if (doc.externalClientId !== externalClientId || !inScope(doc, scope)) throw new Error(`forget of a client matched a document of another (${doc.sessionId})`);
+    sessions.push(doc.sessionId);
+  }
+  const { taskUids, ...deleted } = await deleteClient(engine, names, externalClientId, scope);
+  await dropFromCheckpoints(engine, names, new Set(sessions));
+  await forgetTasks(deps, taskUids);
   return { externalClientId, deleted, forgotten };
 }
 
-function forgottenWithin(record: ForgottenClient | undefined, scope: Scope): boolean {
-  if (!record) return false;
-  if (record.companions === null || !scope.companions) return true;
-  return record.companions.some((companion) => scope.companions!.includes(companion));
+/** A client id the API and CLI accept to forget: the same rules as ids at ingest. */
+function checkClientId(externalClientId: string): void {
+  if (externalClientId === '') throw new BadRequestError('CLIENT_ID must not be empty');
+  if (Buffer.byteLength(externalClientId) > SESSION_LIMITS.idBytes) {
+    throw new BadRequestError(`CLIENT_ID is longer than ${SESSION_LIMITS.idBytes} bytes; no session can carry such an id`);
+  }
 }
 
-async function clientSessionIds(engine: EngineClient, names: IndexNames, externalClientId: string, scope: Scope): Promise<string[]> {
-  const filter = allOf([anyOf('externalClientId', [externalClientId]), scope.companions ? anyOf('companionId', scope.companions) : undefined]);
-  const ids: string[] = [];
-  const limit = 10_000;
-  for (let offset = 0; ; offset += limit) {
-    const page = await engine.fetchDocuments<{ sessionId: string }>(names.sessions, { filter, fields: ['sessionId'], limit, offset });
-    ids.push(...page.results.map((doc) => doc.sessionId));
-    if (offset + limit >= page.total) break;
+/** Removes the given tasks from the engine's task list; a failure leaves them, which is logged, not fatal. */
+async function forgetTasks(deps: { engine: EngineClient; log?: Logger }, taskUids: number[]): Promise<void> {
+  try {
+    const task = await deps.engine.deleteTasks(taskUids);
+    if (task !== undefined) await deps.engine.waitForTask(task);
+  } catch (error) {
+    deps.log?.warn('could not remove the forget\'s tasks from the engine task list', { error: errorMessage(error) });
   }
-  return ids;
 }
 
 /** Open sessions are revisited by id on every sync; a forgotten one must not be. */
@@ -71,12 +82,16 @@ async function dropFromCheckpoints(engine: EngineClient, names: IndexNames, sess
 }
 
 /**
- * For a sync pass, at its end: a client forgotten while the pass ran may have had sessions written by
- * the pass after the forget deleted them. Deleting those clients' sessions again closes that window;
- * a forget recorded after this check deletes on its own, after everything the pass wrote.
+ * For writers, after writing (a sync pass at its end, a push or an import after each batch): a client
+ * forgotten while they wrote may have had sessions written after the forget deleted them. Deleting
+ * those clients' sessions again closes that window; a forget recorded after this check deletes on its
+ * own, after everything the writer wrote.
  */
-export async function eraseClientsForgottenSince(engine: EngineClient, names: IndexNames, since: string): Promise<void> {
-  for (const record of await new ForgottenClients(engine, names).list()) {
-    if (record.forgottenAt >= since) await deleteClient(engine, names, record.externalClientId, { companions: record.companions ?? undefined });
+export async function eraseClientsForgottenSince(engine: EngineClient, names: IndexNames, since: string, clients?: ReadonlySet<string>): Promise<void> {
+  const records = clients ? (await new ForgottenClients(engine, names).find(clients)).records() : await new ForgottenClients(engine, names).list();
+  for (const record of records) {
+    for (const entry of record.entries) {
+      if (entry.forgottenAt >= since) await deleteWhere(engine, names, clientFilter(record.externalClientId, entry.scope));
+    }
   }
 }

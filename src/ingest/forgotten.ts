@@ -1,32 +1,44 @@
 import { createHash } from 'node:crypto';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import type { Session } from '../model.js';
-import type { Scope } from '../search/query.js';
+import { inScope, type Scope, type ScopeOwner } from '../model.js';
 
-/**
+/*
  * Forgotten clients: external clients whose data was deleted on request and must not come back. They
- * are documents in the sync-state index, beside the data and checkpoints they govern, so every
- * process writing to these indexes (serve, sync, import) sees the same list and it survives restarts.
- * Every writer asks `filterForgotten` (or a `ForgottenSet` read at the start of a pass) before writing,
- * and refuses what it covers until an operator re-enables the client.
+ * are documents in the sync-state index, beside the data and checkpoints they govern, so every process
+ * writing to these indexes (serve, sync, import) sees the same list and it survives restarts. Every
+ * writer asks `filterForgotten` (or a `ForgottenSet` read at the start of a pass) before writing, and
+ * refuses what it covers until an operator re-enables the client. The client id is compared exactly:
+ * `USER_01117` is another person than `user_01117` and is neither refused nor deleted with it.
  */
+
+/** One forget: by whom, when, and within which scope (the scope of the key that asked; `{}` is everywhere). */
+export type ForgetEntry = { scope: Scope; forgottenAt: string; forgottenBy: string };
+
 export type ForgottenClient = {
   id: string;
   kind: 'forgotten';
   externalClientId: string;
-  /**
-   * Null: sessions of this client are refused whatever their companion. A list: only sessions with
-   * those companions, because the forget came from an admin key limited to them.
-   */
-  companions: string[] | null;
-  /** When it was last forgotten (a later forget widening the scope moves it). */
-  forgottenAt: string;
-  /** The API key name, or `cli`. */
-  forgottenBy: string;
+  /** Every forget of the client, first first; an entry is never rewritten, a second forget within the same scope keeps the first. */
+  entries: ForgetEntry[];
 };
 
-type ClientOwned = Pick<Session, 'externalClientId' | 'companionId'>;
+/** Written by versions that knew only companion scopes: `{companions: [...] | null, forgottenAt, forgottenBy}`. */
+type StoredRecord = ForgottenClient | (Omit<ForgottenClient, 'entries'> & { companions: string[] | null; forgottenAt: string; forgottenBy: string });
+
+function upgraded(stored: StoredRecord): ForgottenClient {
+  if ('entries' in stored) return stored;
+  const { companions, forgottenAt, forgottenBy, ...rest } = stored;
+  return { ...rest, entries: [{ scope: companions === null ? {} : { companions }, forgottenAt, forgottenBy }] };
+}
+
+/** Scopes compare by content, in any order of their lists. */
+function sameScope(a: Scope, b: Scope): boolean {
+  const norm = (scope: Scope) => JSON.stringify([scope.companions, scope.tenants, scope.externalClients].map((list) => (list ? [...new Set(list)].sort() : null)));
+  return norm(a) === norm(b);
+}
+
+type ClientOwned = ScopeOwner;
 
 export class ForgottenSet {
   readonly #byClient: Map<string, ForgottenClient>;
@@ -38,7 +50,11 @@ export class ForgottenSet {
   covers(session: ClientOwned): boolean {
     if (session.externalClientId === null) return false;
     const record = this.#byClient.get(session.externalClientId);
-    return record !== undefined && (record.companions === null || record.companions.includes(session.companionId ?? ''));
+    return record !== undefined && record.entries.some((entry) => inScope(session, entry.scope));
+  }
+
+  records(): ForgottenClient[] {
+    return [...this.#byClient.values()];
   }
 
   partition<T extends ClientOwned>(sessions: readonly T[]): { kept: T[]; refused: T[] } {
@@ -56,27 +72,24 @@ export class ForgottenClients {
   ) {}
 
   async get(externalClientId: string): Promise<ForgottenClient | undefined> {
-    return this.engine.getDocument<ForgottenClient>(this.names.state, forgottenDocumentId(externalClientId));
+    const stored = await this.engine.getDocument<StoredRecord>(this.names.state, forgottenDocumentId(externalClientId));
+    // The document id is a hash of the client id; the id itself is compared too.
+    return stored && stored.externalClientId === externalClientId ? upgraded(stored) : undefined;
   }
 
   /** The records of these clients: one engine call, for a writer's batch. */
   async find(externalClientIds: Iterable<string>): Promise<ForgottenSet> {
     const ids = [...new Set(externalClientIds)].map(forgottenDocumentId);
     if (ids.length === 0) return new ForgottenSet([]);
-    const { results } = await this.engine.fetchDocuments<ForgottenClient>(this.names.state, { ids, limit: ids.length });
-    return new ForgottenSet(results);
+    const { results } = await this.engine.fetchDocuments<StoredRecord>(this.names.state, { ids, limit: ids.length });
+    return new ForgottenSet(results.map(upgraded));
   }
 
   /** Every record, oldest first: for listing, and for a sync pass, which cannot know its clients ahead. */
   async list(): Promise<ForgottenClient[]> {
     const records: ForgottenClient[] = [];
-    const limit = 10_000;
-    for (let offset = 0; ; offset += limit) {
-      const page = await this.engine.fetchDocuments<ForgottenClient>(this.names.state, { filter: 'kind = "forgotten"', limit, offset });
-      records.push(...page.results);
-      if (offset + limit >= page.total) break;
-    }
-    return records.sort((a, b) => a.forgottenAt.localeCompare(b.forgottenAt));
+    for await (const stored of this.engine.documents<StoredRecord>(this.names.state, { filter: 'kind = "forgotten"' })) records.push(upgraded(stored));
+    return records.sort((a, b) => a.entries[0]!.forgottenAt.localeCompare(b.entries[0]!.forgottenAt));
   }
 
   async all(): Promise<ForgottenSet> {
@@ -84,34 +97,30 @@ export class ForgottenClients {
   }
 
   /**
-   * Records the client as forgotten within `scope`, widening an earlier record: scopes add up, and a
-   * forget without scope covers every companion. Returns once every writer will see it.
+   * Records a forget of the client within `scope`, and returns the entry that stands for it: a new
+   * one, or the first forget made within the same scope, kept as it was (its date and author are an
+   * audit record). Returns once every writer will see it.
    */
-  async record(externalClientId: string, scope: Scope, by: string): Promise<ForgottenClient> {
+  async record(externalClientId: string, scope: Scope, by: string): Promise<ForgetEntry> {
     const existing = await this.get(externalClientId);
-    const companions =
-      scope.companions === undefined || (existing !== undefined && existing.companions === null)
-        ? null
-        : [...new Set([...(existing?.companions ?? []), ...scope.companions])];
+    const same = existing?.entries.find((entry) => sameScope(entry.scope, scope));
+    if (same) return same;
+    const entry: ForgetEntry = { scope, forgottenAt: new Date().toISOString(), forgottenBy: by };
     const record: ForgottenClient = {
       id: forgottenDocumentId(externalClientId),
       kind: 'forgotten',
       externalClientId,
-      companions,
-      forgottenAt: new Date().toISOString(),
-      forgottenBy: by,
+      entries: [...(existing?.entries ?? []), entry],
     };
-    const task = await this.engine.enqueue('POST', `/indexes/${encodeURIComponent(this.names.state)}/documents`, { body: [record] });
-    await this.engine.waitForTask(task);
-    return record;
+    await this.engine.waitForTask(await this.engine.addDocuments(this.names.state, [record]));
+    return entry;
   }
 
   /** Re-enables the client: writers accept its sessions again. Undefined when it was not forgotten. */
   async remove(externalClientId: string): Promise<ForgottenClient | undefined> {
     const existing = await this.get(externalClientId);
     if (!existing) return undefined;
-    const task = await this.engine.enqueue('DELETE', `/indexes/${encodeURIComponent(this.names.state)}/documents/${existing.id}`);
-    await this.engine.waitForTask(task);
+    await this.engine.waitForTask(await this.engine.deleteDocument(this.names.state, existing.id));
     return existing;
   }
 }

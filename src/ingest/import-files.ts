@@ -5,10 +5,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
 import { AppError, errorMessage } from '../errors.js';
-import type { Session } from '../model.js';
-import { parseVendorSession } from '../sources/detect.js';
-import { filterForgotten, refusalReason } from './forgotten.js';
-import { writeSessions } from './index-writer.js';
+import { intakeRecords } from './intake.js';
 
 /**
  * `transcript-search import`: `.json` (one object or an array), `.jsonl`, each optionally `.gz`,
@@ -21,26 +18,23 @@ export type ImportResult = { files: number; sessions: number; turns: number; ski
 const CHUNK = 1_000;
 
 export async function importFiles(
-  engine: EngineClient,
-  names: IndexNames,
+  deps: { engine: EngineClient; names: IndexNames },
   files: string[],
   report: (problem: string) => void,
 ): Promise<ImportResult> {
   const result: ImportResult = { files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0 };
-  let chunk: Session[] = [];
-  const origins = new Map<Session, string>();
+  let chunk: Array<{ record: unknown; origin: string }> = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const { kept, refused } = await filterForgotten(engine, names, chunk);
-    for (const session of refused) report(`${origins.get(session)}: ${refusalReason(session.externalClientId)}`);
-    result.refused += refused.length;
-    if (kept.length > 0) {
-      const written = await writeSessions(engine, names, kept, { wait: true });
-      result.sessions += written.sessions;
-      result.turns += written.turns;
+    const written = await intakeRecords(deps, chunk, { scope: {}, wait: true, duplicates: 'last' });
+    result.sessions += written.sessions;
+    result.turns += written.turns;
+    for (const { origin, reason, error } of written.refused) {
+      report(`${origin}: ${error}`);
+      if (reason === 'forgotten') result.refused++;
+      else result.skipped++;
     }
     chunk = [];
-    origins.clear();
   };
   for (const file of files) {
     if (!/\.(json|jsonl|ndjson)(\.gz)?$/i.test(file)) {
@@ -48,18 +42,11 @@ export async function importFiles(
     }
     for await (const { line, record, error } of readRecords(file)) {
       if (error === undefined) {
-        try {
-          const session = parseVendorSession(record);
-          chunk.push(session);
-          origins.set(session, `${file}:${line}`);
-          if (chunk.length >= CHUNK) await flush();
-          continue;
-        } catch (parseError) {
-          report(`${file}:${line}: ${errorMessage(parseError)}`);
-        }
-      } else {
-        report(`${file}:${line}: ${error}`);
+        chunk.push({ record, origin: `${file}:${line}` });
+        if (chunk.length >= CHUNK) await flush();
+        continue;
       }
+      report(`${file}:${line}: ${error}`);
       result.skipped++;
     }
     result.files++;

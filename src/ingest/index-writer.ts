@@ -1,8 +1,9 @@
 import type { EngineClient } from '../engine/client.js';
+import { documentKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
+import { allOf, keyedAnyOf, numberComparison } from '../engine/filter.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { allOf, anyOf, numberComparison, quote } from '../search/filter.js';
 import type { Session } from '../model.js';
-import { flattenSession, type SessionDocument, type TurnDocument } from './flatten.js';
+import { flattenSession } from './flatten.js';
 import { NdjsonBuffer } from './ndjson-buffer.js';
 
 /**
@@ -12,15 +13,11 @@ import { NdjsonBuffer } from './ndjson-buffer.js';
  * of each batch once both of its tasks succeeded: that is where checkpoints may advance.
  */
 export type IndexWriterOptions = {
-  /** Turn documents per batch. Default 25,000. */
+  /** Turn documents per batch. Default 50,000. */
   batchTurns?: number;
-  /** Bytes of NDJSON per batch, whichever comes first. Default 16 MiB. */
+  /** Bytes of NDJSON per batch, whichever comes first. Default 32 MiB. */
   batchBytes?: number;
-  /**
-   * Batches sent but not yet finished before `add` waits. Default 4: the engine merges queued tasks of
-   * one index into one indexing batch, so smaller batches with more in flight index as fast as large
-   * ones (measured on the full corpus) and hold half the memory.
-   */
+  /** Batches sent but not yet finished before `add` waits. Default 2: one indexing while the next is sent. */
   maxPendingBatches?: number;
   onIndexed?: (sessions: IndexedSession[]) => Promise<void> | void;
 };
@@ -117,19 +114,21 @@ export async function knownSessions(
 ): Promise<Map<string, { inProgress: boolean; turnCount: number }>> {
   const known = new Map<string, { inProgress: boolean; turnCount: number }>();
   if (sessionIds.length === 0) return known;
+  // By document id, which the engine compares exactly; the id is checked too (hashed ids).
+  const wanted = new Set(sessionIds);
   const { results } = await engine.fetchDocuments<{ sessionId: string; inProgress: boolean; turnCount: number }>(names.sessions, {
-    filter: anyOf('sessionId', sessionIds),
+    ids: [...new Set(sessionIds.map(documentKey))],
     fields: ['sessionId', 'inProgress', 'turnCount'],
     limit: sessionIds.length,
   });
-  for (const doc of results) known.set(doc.sessionId, { inProgress: doc.inProgress, turnCount: doc.turnCount });
+  for (const doc of results) if (wanted.has(doc.sessionId)) known.set(doc.sessionId, { inProgress: doc.inProgress, turnCount: doc.turnCount });
   return known;
 }
 
 /** A session that shrank since it was indexed leaves turns past its new end; this filter names them. */
 export function staleTurnsFilter(sessionId: string, knownTurnCount: number | undefined, turnCount: number): string | undefined {
   if (knownTurnCount === undefined || knownTurnCount <= turnCount) return undefined;
-  return allOf([`sessionId = ${quote(sessionId)}`, numberComparison('turnIndex', '>=', turnCount)]);
+  return allOf([keyedAnyOf('sessionId', [sessionId]), numberComparison('turnIndex', '>=', turnCount)]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { anyOf, quote } from '../search/filter.js';
+import { keyedAnyOf, quote } from '../engine/filter.js';
 
 /** Ids of the source's indexed sessions that a complete listing did not include. */
 export async function indexedSessionsNotIn(engine: EngineClient, names: IndexNames, source: string, listed: ReadonlySet<string>): Promise<string[]> {
@@ -23,7 +23,7 @@ export async function indexedSessionsNotIn(engine: EngineClient, names: IndexNam
 export async function deleteSessionsById(engine: EngineClient, names: IndexNames, sessionIds: readonly string[]): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < sessionIds.length; i += 500) {
-    const filter = anyOf('sessionId', sessionIds.slice(i, i + 500));
+    const filter = keyedAnyOf('sessionId', sessionIds.slice(i, i + 500));
     const turns = await engine.deleteDocumentsByFilter(names.turns, filter);
     const sessions = await engine.deleteDocumentsByFilter(names.sessions, filter);
     await engine.waitForTask(turns);

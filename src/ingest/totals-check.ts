@@ -1,6 +1,6 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { quote } from '../search/filter.js';
+import { quote } from '../engine/filter.js';
 import type { UpstreamTotals } from '../sources/source.js';
 
 /**

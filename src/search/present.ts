@@ -1,4 +1,4 @@
-import { tagObject, type SessionDocument, type TurnDocument } from '../ingest/flatten.js';
+import { tagObject, type SessionDocument, type TurnDocument } from '../engine/documents.js';
 import { httpUrlOrNull } from '../model.js';
 
 /** Index documents → API objects: ISO-8601 times, tags as an object, no engine-only fields. */

@@ -1,31 +1,27 @@
-import { allOf, anyOf, numberComparison, quote } from './filter.js';
+import type { KeyedField } from '../engine/documents.js';
+import { allOf, anyOf, keyedAnyOf, numberComparison, quote, scopeFilter } from '../engine/filter.js';
+import type { Scope } from '../model.js';
 import type { SearchFilters, SearchRequest } from './params.js';
 
 /** Which index a filter is for: turn times are per turn; session searches filter on session start. */
 export type FilterTarget = 'turns' | 'sessions' | 'sessionTurns';
 
 /**
- * Companions a caller may see; undefined means all. A filter naming companions outside the scope is
- * intersected with it, so it matches nothing rather than confirming those companions exist.
+ * The engine filter of a search: the caller's scope AND every filter asked for (OR within a name).
+ * Ids are matched on their exact keys. A filter naming ids outside the scope simply matches nothing.
  */
-export type Scope = { companions?: readonly string[] };
-
 export function buildFilter(filters: SearchFilters, target: FilterTarget, scope: Scope = {}): string | undefined {
-  let companions = filters.companionId;
-  if (scope.companions) {
-    const allowed = new Set(scope.companions);
-    companions = companions.length > 0 ? companions.filter((id) => allowed.has(id)) : [...allowed];
-    if (companions.length === 0) return anyOf('companionId', []);
-  }
   const timeAttribute = target === 'turns' ? 'timestamp' : target === 'sessions' ? 'startedAt' : 'sessionStartedAt';
+  const ids = (field: KeyedField, values: readonly string[]) => (values.length > 0 ? keyedAnyOf(field, values) : undefined);
   return allOf([
-    companions.length > 0 ? anyOf('companionId', companions) : undefined,
-    filters.externalClientId.length > 0 ? anyOf('externalClientId', filters.externalClientId) : undefined,
-    filters.tenantId.length > 0 ? anyOf('tenantId', filters.tenantId) : undefined,
+    scopeFilter(scope),
+    ids('companionId', filters.companionId),
+    ids('externalClientId', filters.externalClientId),
+    ids('tenantId', filters.tenantId),
     filters.tags.length > 0 ? anyOf('tags', filters.tags) : undefined,
-    filters.knowledgeBaseId.length > 0 ? anyOf('knowledgeBaseId', filters.knowledgeBaseId) : undefined,
-    filters.functions.length > 0 ? anyOf('functions', filters.functions) : undefined,
-    filters.faqIds.length > 0 ? anyOf('faqIds', filters.faqIds) : undefined,
+    ids('knowledgeBaseId', filters.knowledgeBaseId),
+    ids('functions', filters.functions),
+    ids('faqIds', filters.faqIds),
     filters.role && target !== 'sessions' ? `role = ${quote(filters.role)}` : undefined,
     filters.from !== undefined ? numberComparison(timeAttribute, '>=', filters.from) : undefined,
     filters.to !== undefined ? numberComparison(timeAttribute, '<=', filters.to) : undefined,

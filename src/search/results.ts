@@ -1,4 +1,5 @@
 import type { SearchResponse } from '../engine/client.js';
+import { KEYED, idOfKey, type KeyedField } from '../engine/documents.js';
 import type { SearchRequest } from './params.js';
 /** The response envelope shared by both search endpoints (CONTRACT.md §4). */
 export type SearchPage<T> = {
@@ -31,13 +32,21 @@ export function searchPage<T>(
 /** Values shown per facet; the engine already sorts them by count. */
 export const FACET_VALUES_SHOWN = 100;
 
+/** The engine attribute a facet of the API is counted on: the exact key of an id, or the field itself. */
+export function facetAttribute(name: string): string {
+  return name in KEYED ? KEYED[name as KeyedField] : name;
+}
+
+/** Engine facet counts → the API's, by facet name, keys decoded back to the ids they stand for. */
 export function facetsView(
   distribution: Record<string, Record<string, number>> | undefined,
   requested: readonly string[],
 ): Record<string, Record<string, number>> {
   const view: Record<string, Record<string, number>> = {};
   for (const name of requested) {
-    const entries = Object.entries(distribution?.[name] ?? {})
+    const keyed = name in KEYED;
+    const entries = Object.entries(distribution?.[facetAttribute(name)] ?? {})
+      .map(([value, count]): [string, number] => [keyed ? idOfKey(value) : value, count])
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, FACET_VALUES_SHOWN);
     view[name] = Object.fromEntries(entries);

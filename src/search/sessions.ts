@@ -1,13 +1,12 @@
+import { documentKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
 import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
-import type { SessionDocument, TurnDocument } from '../ingest/flatten.js';
 import { NotFoundError } from '../errors.js';
-import { documentKey } from '../ingest/flatten.js';
-import { anyOf } from './filter.js';
+import { inScope, type Scope } from '../model.js';
 import type { SearchRequest } from './params.js';
 import { presentSession } from './present.js';
-import { buildFilter, highlightParams, markedHtml, sortFor, type Scope } from './query.js';
-import { numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
-import { sessionTurns, type SearchDeps } from './turns.js';
+import { buildFilter, highlightParams, markedHtml, sortFor } from './query.js';
+import { facetAttribute, numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
+import { sessionTurns, withinScope, type SearchDeps } from './turns.js';
 
 export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null };
 
@@ -33,7 +32,7 @@ export type SessionStats = { count: number } & Record<StatName, NumberStats>;
 
 /**
  * `/v1/search/sessions`: one hit per session. With query text or a role, the turns index answers with
- * `distinct: sessionId` — a session matches when one of its turns (said by that role) matches, and the
+ * `distinct: sessionKey` (the exact key of the session id) — a session matches when one of its turns (said by that role) matches, and the
  * engine counts hits and facet values per session, exactly. Otherwise the sessions index answers
  * directly. Statistics come from numeric facets of the same query.
  */
@@ -45,7 +44,7 @@ export async function searchSessions(
   const viaTurns = request.q.trim() !== '' || request.role !== undefined;
   const index = viaTurns ? deps.names.turns : deps.names.sessions;
   const filter = buildFilter(request, viaTurns ? 'sessionTurns' : 'sessions', scope);
-  const common = viaTurns ? { q: request.q, filter, distinct: 'sessionId', matchingStrategy: 'all' } : { q: '', filter };
+  const common = viaTurns ? { q: request.q, filter, distinct: 'sessionKey', matchingStrategy: 'all' } : { q: '', filter };
   const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (viaTurns ? names.turns : names.sessions));
   const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
   const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);
@@ -56,7 +55,7 @@ export async function searchSessions(
     ...common,
     page: request.page,
     hitsPerPage: request.hitsPerPage,
-    facets: [...new Set([...request.facets, ...statAttributes])],
+    facets: [...new Set([...request.facets.map(facetAttribute), ...statAttributes])],
     sort,
     ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
   });
@@ -66,16 +65,15 @@ export async function searchSessions(
     const ids = main.hits.map((hit) => (hit as unknown as TurnDocument).sessionId);
     const byId = new Map<string, SessionDocument>();
     if (ids.length > 0) {
-      const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, {
-        filter: anyOf('sessionId', ids),
-        limit: ids.length,
-      });
+      // By document id, which the engine compares exactly.
+      const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, { ids: ids.map(documentKey), limit: ids.length });
       for (const doc of results) byId.set(doc.sessionId, doc);
     }
     sessions = ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined);
   } else {
     sessions = main.hits as unknown as SessionDocument[];
   }
+  sessions = withinScope(deps, sessions, scope);
 
   const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
   if (viaTurns) {
@@ -104,7 +102,7 @@ export async function searchSessions(
 /** The session's document; NotFoundError when it is missing or outside the caller's scope (alike). */
 export async function findSession(deps: SearchDeps, sessionId: string, scope: Scope = {}): Promise<SessionDocument> {
   const doc = await deps.engine.getDocument<SessionDocument>(deps.names.sessions, documentKey(sessionId));
-  if (!doc || doc.sessionId !== sessionId || (scope.companions && !scope.companions.includes(doc.companionId ?? ''))) {
+  if (!doc || doc.sessionId !== sessionId || !inScope(doc, scope)) {
     throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
   }
   return doc;

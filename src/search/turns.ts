@@ -1,19 +1,35 @@
 import type { EngineClient } from '../engine/client.js';
+import type { TurnDocument } from '../engine/documents.js';
+import { allOf, keyedAnyOf, numberComparison } from '../engine/filter.js';
 import type { IndexNames } from '../engine/indexes.js';
-import type { TurnDocument } from '../ingest/flatten.js';
-import { anyOf, allOf, numberComparison, quote } from './filter.js';
+import { inScope, type Scope } from '../model.js';
+import type { Logger } from '../logger.js';
 import type { SearchRequest } from './params.js';
 import { presentTurn, type TurnView } from './present.js';
-import { buildFilter, highlightParams, markedHtml, sortFor, type Scope } from './query.js';
-import { searchPage, type SearchPage } from './results.js';
+import { buildFilter, highlightParams, markedHtml, sortFor } from './query.js';
+import { facetAttribute, searchPage, type SearchPage } from './results.js';
 
-export type SearchDeps = { engine: EngineClient; names: IndexNames };
+export type SearchDeps = { engine: EngineClient; names: IndexNames; log?: Logger };
 
 export type TurnHit = TurnView & { highlight: string; context?: { before: TurnView[]; after: TurnView[] } };
 
 const TURN_FIELDS = [
   'sessionId', 'turnIndex', 'role', 'text', 'timestamp', 'offsetSeconds', 'companionId', 'externalClientId', 'tenantId', 'tags',
 ];
+
+/**
+ * Documents the engine returned for a scoped filter, checked again in code: the filter is exact, and
+ * this is the second lock on the same door. A document that fails it is dropped and logged, never shown.
+ */
+export function withinScope<T extends Pick<TurnDocument, 'companionId' | 'tenantId' | 'externalClientId'>>(
+  deps: SearchDeps,
+  docs: T[],
+  scope: Scope,
+): T[] {
+  const kept = docs.filter((doc) => inScope(doc, scope));
+  if (kept.length < docs.length) deps.log?.error('engine returned documents outside the caller scope', { dropped: docs.length - kept.length });
+  return kept;
+}
 
 /** `/v1/search/turns`: one hit per utterance, facet counts count turns. */
 export async function searchTurns(deps: SearchDeps, request: SearchRequest, scope: Scope = {}): Promise<SearchPage<TurnHit>> {
@@ -22,14 +38,14 @@ export async function searchTurns(deps: SearchDeps, request: SearchRequest, scop
     filter: buildFilter(request, 'turns', scope),
     page: request.page,
     hitsPerPage: request.hitsPerPage,
-    facets: request.facets,
+    facets: request.facets.map(facetAttribute),
     // Without query text there is no relevance to rank by: newest first is what a person expects.
     sort: sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, 'timestamp'),
     matchingStrategy: 'all',
     attributesToRetrieve: TURN_FIELDS,
     ...highlightParams(false),
   });
-  const hits: TurnHit[] = response.hits.map((doc) => ({
+  const hits: TurnHit[] = withinScope(deps, response.hits, scope).map((doc) => ({
     ...presentTurn(doc),
     highlight: markedHtml(doc._formatted?.text ?? doc.text),
   }));
@@ -37,11 +53,11 @@ export async function searchTurns(deps: SearchDeps, request: SearchRequest, scop
   return searchPage(hits, response, request);
 }
 
-/** The turns around each hit, fetched for all hits in one engine call. */
+/** The turns around each hit (of the hit's own session, exactly), fetched for all hits in one engine call. */
 async function attachContext(deps: SearchDeps, hits: TurnHit[], radius: number): Promise<void> {
   const ranges = hits.map((hit) =>
     allOf([
-      `sessionId = ${quote(hit.sessionId)}`,
+      keyedAnyOf('sessionId', [hit.sessionId]),
       numberComparison('turnIndex', '>=', Math.max(0, hit.turnIndex - radius)),
       numberComparison('turnIndex', '<=', hit.turnIndex + radius),
     ]),
@@ -70,16 +86,10 @@ async function attachContext(deps: SearchDeps, hits: TurnHit[], radius: number):
 /** All turns of one session, in order; paged because a long call may have many thousands. */
 export async function sessionTurns(deps: SearchDeps, sessionId: string): Promise<TurnView[]> {
   const turns: TurnDocument[] = [];
-  const limit = 10_000;
-  for (let offset = 0; ; offset += limit) {
-    const page = await deps.engine.fetchDocuments<TurnDocument>(deps.names.turns, {
-      filter: anyOf('sessionId', [sessionId]),
-      fields: TURN_FIELDS,
-      limit,
-      offset,
-    });
-    turns.push(...page.results);
-    if (offset + limit >= page.total) break;
+  const filter = keyedAnyOf('sessionId', [sessionId]);
+  for await (const doc of deps.engine.documents<TurnDocument>(deps.names.turns, { filter, fields: TURN_FIELDS })) {
+    // The key is exact; the id is compared too, so no other session's turn can ever slip in.
+    if (doc.sessionId === sessionId) turns.push(doc);
   }
   return turns.sort((a, b) => a.turnIndex - b.turnIndex).map(presentTurn);
 }

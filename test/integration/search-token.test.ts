@@ -8,7 +8,7 @@ import { writeSessions } from '../../src/ingest/index-writer.js';
 import { silentLogger } from '../../src/logger.js';
 import { openEngine } from '../../src/runtime.js';
 import { loadConfig } from '../../src/config.js';
-import { anyOf } from '../../src/search/filter.js';
+import { anyOf } from '../../src/engine/filter.js';
 import { parseVendorSession } from '../../src/sources/detect.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { loadCorpusSample, type CorpusSample } from '../support/scoped-corpus.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { quote } from '../../src/search/filter.js';
+import { quote } from '../../src/engine/filter.js';
 import type { AgentRecord } from './agents-upstream.js';
 import type { TestEngine } from './engine.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyOf, quote } from '../../src/search/filter.js';
+import { anyOf, quote } from '../../src/engine/filter.js';
 import type { SearchFilters } from '../../src/search/params.js';
 import { buildFilter, type FilterTarget } from '../../src/search/query.js';
 import { hostileValue, readLiteral } from '../support/hostile.js';

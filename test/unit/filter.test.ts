@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allOf, anyOf, numberComparison, quote } from '../../src/search/filter.js';
+import { allOf, anyOf, numberComparison, quote } from '../../src/engine/filter.js';
 
 /**
  * Reads one Meilisearch double-quoted literal from the start of `text` the way the engine's filter

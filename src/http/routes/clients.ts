@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
+import { scopeOf } from '../../model.js';
 import { forgetClient } from '../../ingest/forget-client.js';
 import { ForgottenClients } from '../../ingest/forgotten.js';
 import { NoQuery, parseQuery } from '../../query-params.js';
@@ -27,30 +28,27 @@ export const clientOperations: Operation[] = [
 ];
 
 /**
- * Forgetting a client, and the operator's way back. An admin key limited to some companions forgets
- * the client within those only; re-enabling and listing span every companion, so they need an admin
- * key without companions.
+ * Forgetting a client, and the operator's way back. An admin key with a scope forgets the client
+ * within it only, and its answer shows only its own forget; re-enabling and listing span every scope,
+ * so they need an admin key without one.
  */
 export function registerClientRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.delete('/v1/clients/:externalClientId', async (c) => {
     const caller = c.get('caller');
     requireAdmin(caller);
     parseQuery(NoQuery, queryArrays(c));
-    const clientId = c.req.param('externalClientId');
-    const result = await forgetClient(deps.engine, deps.names, clientId, { scope: caller, by: caller.name, onlyIfKnown: true });
-    if (!result) throw new NotFoundError(`No sessions of client '${clientId.slice(0, 100)}'`);
-    return c.json(result);
+    return c.json(await forgetClient(deps, c.req.param('externalClientId'), { scope: scopeOf(caller), by: caller.name }));
   });
 
   app.get('/v1/forgotten-clients', async (c) => {
-    requireUnscopedAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'), 'The forgotten-clients list spans every scope');
     parseQuery(NoQuery, queryArrays(c));
     return c.json({ clients: await new ForgottenClients(deps.engine, deps.names).list() });
   });
 
   // Re-enables ingestion only: what was deleted stays deleted until the next sync, push or import.
   app.delete('/v1/forgotten-clients/:externalClientId', async (c) => {
-    requireUnscopedAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'), 'Re-enabling a forgotten client spans every scope');
     parseQuery(NoQuery, queryArrays(c));
     const clientId = c.req.param('externalClientId');
     const removed = await new ForgottenClients(deps.engine, deps.names).remove(clientId);

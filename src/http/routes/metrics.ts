@@ -15,7 +15,7 @@ export const metricsOperations: Operation[] = [
 // Sync counts and last-run times span every companion, like GET /v1/sync, so they need the same key.
 export function registerMetricsRoutes(app: Hono<AppEnv>, metrics: Metrics): void {
   app.get('/metrics', async (c) => {
-    requireUnscopedAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'), 'Metrics count every companion, tenant and client');
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { signTenantToken, type SearchRules } from '../../engine/tenant-token.js';
 import { AppError } from '../../errors.js';
 import { one, parseQuery, wholeNumber } from '../../query-params.js';
-import { anyOf } from '../../search/filter.js';
+import { anyOf } from '../../engine/filter.js';
 import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
 

@@ -1,12 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { BadRequestError, NotFoundError } from '../../errors.js';
+import { AppError, BadRequestError, type ErrorCode } from '../../errors.js';
 import { deleteSession } from '../../ingest/delete.js';
-import { filterForgotten, refusalReason } from '../../ingest/forgotten.js';
-import { writeSessions } from '../../ingest/index-writer.js';
-import type { Session } from '../../model.js';
-import { parseVendorSession } from '../../sources/detect.js';
-import { getSession } from '../../search/sessions.js';
+import { intakeRecords, type RefusalReason } from '../../ingest/intake.js';
+import { findSession, getSession } from '../../search/sessions.js';
 import { booleanText, NoQuery, one, parseQuery } from '../../query-params.js';
 import { queryArrays, requireAdmin, type AppDeps, type AppEnv } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
@@ -19,6 +16,15 @@ export const PushQuery = z.object({
 });
 
 const SessionId = z.string().describe('Session id');
+
+const REFUSAL_CODES: Record<RefusalReason, ErrorCode> = {
+  invalid: 'bad_request',
+  too_large: 'payload_too_large',
+  scope: 'forbidden',
+  not_found: 'not_found',
+  duplicate: 'bad_request',
+  forgotten: 'conflict',
+};
 
 export const sessionOperations: Operation[] = [
   {
@@ -59,41 +65,21 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (records.length > MAX_PUSHED_SESSIONS) {
       throw new BadRequestError(`At most ${MAX_PUSHED_SESSIONS} sessions per request, got ${records.length}`);
     }
-    const valid: Array<{ session: Session; index: number }> = [];
-    const rejected: Array<{ index: number; error: string }> = [];
-    const ids = new Set<string>();
-    records.forEach((record, index) => {
-      try {
-        const session = parseVendorSession(record);
-        if (caller.companions && !caller.companions.includes(session.companionId ?? '')) {
-          rejected.push({ index, error: 'companion outside this key\'s scope' });
-        } else if (ids.has(session.sessionId)) {
-          rejected.push({ index, error: `session ${session.sessionId} appears twice in this request` });
-        } else {
-          ids.add(session.sessionId);
-          valid.push({ session, index });
-        }
-      } catch (error) {
-        rejected.push({ index, error: (error as Error).message });
-      }
-    });
-    const refused = new Set((await filterForgotten(deps.engine, deps.names, valid.map(({ session }) => session))).refused);
-    const accepted: Session[] = [];
-    for (const { session, index } of valid) {
-      if (refused.has(session)) rejected.push({ index, error: refusalReason(session.externalClientId) });
-      else accepted.push(session);
-    }
-    rejected.sort((a, b) => a.index - b.index);
-    if (accepted.length > 0) await writeSessions(deps.engine, deps.names, accepted, { wait });
-    return c.json({ accepted: accepted.length, rejected }, 202);
+    const result = await intakeRecords(deps, records.map((record, index) => ({ record, origin: index })), { scope: caller, wait, duplicates: 'refuse' });
+    // One session pushed and refused: the status says why, as it would for any single resource.
+    const [only] = result.refused;
+    if (!Array.isArray(body) && only) throw new AppError(REFUSAL_CODES[only.reason], only.error);
+    const rejected = result.refused.map(({ origin, error }) => ({ index: origin, error })).sort((a, b) => a.index - b.index);
+    return c.json({ accepted: result.sessions, rejected }, 202);
   });
 
   app.delete('/v1/sessions/:id', async (c) => {
     const caller = c.get('caller');
     requireAdmin(caller);
     const sessionId = c.req.param('id');
-    const deleted = await deleteSession(deps.engine, deps.names, sessionId, caller);
-    if (deleted.sessions === 0 && deleted.turns === 0) throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
+    // Found by its exact id and checked against the scope in code before anything is deleted.
+    await findSession(deps, sessionId, caller);
+    const { taskUids: _tasks, ...deleted } = await deleteSession(deps.engine, deps.names, sessionId);
     return c.json({ deleted });
   });
 }

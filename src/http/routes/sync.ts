@@ -28,14 +28,14 @@ export const syncOperations: Operation[] = [
 // Sync status and passes span every companion: a key limited to some may neither see nor start them.
 export function registerSyncRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/v1/sync', async (c) => {
-    requireUnscopedAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'), 'Sync status spans every companion, tenant and client');
     if (!deps.sync) return c.json({ sources: [] });
     return c.json(await deps.sync.status());
   });
 
   // Starts a pass and answers at once; progress and results are in GET /v1/sync.
   app.post('/v1/sync', async (c) => {
-    requireUnscopedAdmin(c.get('caller'));
+    requireUnscopedAdmin(c.get('caller'), 'Sync passes write every companion, tenant and client');
     const { source: selected, full } = parseQuery(StartSyncQuery, queryArrays(c));
     const sync = deps.sync;
     if (!sync || sync.sourceNames.length === 0) throw new AppError('bad_request', 'No source is configured (set NAPSTER_API_KEY or AGENTS_API_KEY and AGENTS_BASE_URL)');

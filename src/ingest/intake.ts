@@ -1,0 +1,99 @@
+import type { EngineClient } from '../engine/client.js';
+import { documentKey, type SessionDocument } from '../engine/documents.js';
+import type { IndexNames } from '../engine/indexes.js';
+import { errorMessage } from '../errors.js';
+import { inScope, type Scope, type Session } from '../model.js';
+import { parseVendorSession } from '../sources/detect.js';
+import { eraseClientsForgottenSince } from './forget-client.js';
+import { filterForgotten, refusalReason } from './forgotten.js';
+import { writeSessions } from './index-writer.js';
+import { SessionTooLargeError, checkSessionLimits } from './limits.js';
+
+/*
+ * The one way in for sessions someone hands us (`POST /v1/sessions`, `transcript-search import`):
+ * every record is parsed (either vendor shape), held to the size limits, checked against the caller's
+ * scope, and against what the index already holds under its id (a session outside the scope is not
+ * there, for this caller: it can be neither read nor overwritten), then the sessions of forgotten
+ * clients are refused and the rest written. After writing, clients forgotten meanwhile are erased
+ * again, so a forget racing a write never leaves the client searchable.
+ */
+
+/** Why a record was not written; `not_found` is what a read of that session would answer. */
+export type RefusalReason = 'invalid' | 'too_large' | 'scope' | 'not_found' | 'duplicate' | 'forgotten';
+export type Refusal<O> = { origin: O; reason: RefusalReason; error: string };
+export type IntakeResult<O> = { sessions: number; turns: number; refused: Array<Refusal<O>> };
+
+/** Forgets are re-checked from this long before a write started: clocks of two hosts may differ. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export async function intakeRecords<O>(
+  deps: { engine: EngineClient; names: IndexNames },
+  items: ReadonlyArray<{ record: unknown; origin: O }>,
+  options: {
+    scope: Scope;
+    wait: boolean;
+    /** A session given twice: refused (a push must say which record it wrote), or the later one wins (files, read in order). */
+    duplicates: 'refuse' | 'last';
+  },
+): Promise<IntakeResult<O>> {
+  const started = new Date(Date.now() - CLOCK_SKEW_MS).toISOString();
+  const refused: Array<Refusal<O>> = [];
+  const byId = new Map<string, { session: Session; origin: O }>();
+  for (const { record, origin } of items) {
+    let session: Session;
+    try {
+      session = parseVendorSession(record);
+      checkSessionLimits(session);
+    } catch (error) {
+      refused.push({ origin, reason: error instanceof SessionTooLargeError ? 'too_large' : 'invalid', error: errorMessage(error) });
+      continue;
+    }
+    if (!inScope(session, options.scope)) {
+      refused.push({ origin, reason: 'scope', error: "its companion, tenant or client is outside this key's scope" });
+    } else if (byId.has(session.sessionId) && options.duplicates === 'refuse') {
+      refused.push({ origin, reason: 'duplicate', error: `session ${session.sessionId.slice(0, 100)} appears twice in this request` });
+    } else {
+      // Deleted first, so a later record of the same session also moves to the end of the order.
+      byId.delete(session.sessionId);
+      byId.set(session.sessionId, { session, origin });
+    }
+  }
+  const parsed = [...byId.values()];
+
+  // A session already indexed under this id but outside the scope: the caller may not see it, so it
+  // may not replace it either (that would move it into the caller's scope).
+  const foreign = await sessionsOutside(deps, parsed.map(({ session }) => session.sessionId), options.scope);
+  const owned = parsed.filter(({ session, origin }) => {
+    if (!foreign.has(session.sessionId)) return true;
+    refused.push({ origin, reason: 'not_found', error: `No session '${session.sessionId.slice(0, 100)}'` });
+    return false;
+  });
+
+  const { kept, refused: forgotten } = await filterForgotten(deps.engine, deps.names, owned.map(({ session }) => session));
+  const originOf = new Map(owned.map(({ session, origin }) => [session, origin]));
+  for (const session of forgotten) refused.push({ origin: originOf.get(session)!, reason: 'forgotten', error: refusalReason(session.externalClientId) });
+
+  let written = { sessions: 0, turns: 0 };
+  if (kept.length > 0) {
+    written = await writeSessions(deps.engine, deps.names, kept, { wait: options.wait });
+    const clients = new Set(kept.flatMap((session) => (session.externalClientId === null ? [] : [session.externalClientId])));
+    if (clients.size > 0) await eraseClientsForgottenSince(deps.engine, deps.names, started, clients);
+  }
+  return { ...written, refused };
+}
+
+/** Of these session ids, the ones the index holds outside the scope (compared exactly, by document id). */
+async function sessionsOutside(deps: { engine: EngineClient; names: IndexNames }, sessionIds: string[], scope: Scope): Promise<Set<string>> {
+  const outside = new Set<string>();
+  for (let i = 0; i < sessionIds.length; i += 1_000) {
+    const chunk = sessionIds.slice(i, i + 1_000);
+    const { results } = await deps.engine.fetchDocuments<Pick<SessionDocument, 'sessionId' | 'companionId' | 'tenantId' | 'externalClientId'>>(deps.names.sessions, {
+      ids: chunk.map(documentKey),
+      fields: ['sessionId', 'companionId', 'tenantId', 'externalClientId'],
+      limit: chunk.length,
+    });
+    const wanted = new Set(chunk);
+    for (const doc of results) if (wanted.has(doc.sessionId) && !inScope(doc, scope)) outside.add(doc.sessionId);
+  }
+  return outside;
+}
