@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'engine_unavailable'
   | 'engine_error'
   | 'config_invalid'
@@ -21,6 +22,7 @@ const statusByCode: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   engine_unavailable: 503,
   engine_error: 502,
   config_invalid: 500,

@@ -10,6 +10,8 @@ import { Metrics } from '../metrics.js';
 import type { RawQuery } from '../query-params.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { SyncController } from '../ingest/sync-controller.js';
+import { guardAgainstBrowserPages } from './browser-guard.js';
+import { requireJsonBody } from './json-body.js';
 import { observeRequests } from './observe.js';
 import { clientOperations, registerClientRoutes } from './routes/clients.js';
 import { docsOperations, registerDocsRoutes } from './routes/docs.js';
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? new Metrics();
 
   app.use('*', observeRequests(deps.log, metrics));
+  app.use('*', guardAgainstBrowserPages({ open: !deps.keys }));
 
   const authenticate = authenticateWith(deps.keys);
   app.use('/v1/*', authenticate);
@@ -75,6 +78,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     },
   });
   app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  for (const operation of OPERATIONS) {
+    if (operation.body) app.on(operation.method.toUpperCase(), operation.path, requireJsonBody);
+  }
 
   registerUiRoutes(app);
   registerHealthRoutes(app, deps);

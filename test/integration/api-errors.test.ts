@@ -105,6 +105,7 @@ describe('resources and routes', () => {
     const response = await app.request('/v1/sessions?wait=true', {
       method: 'POST',
       body: JSON.stringify([good, { id: 'sess_bad', conversation: 'nope' }, 42, good]),
+      headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { accepted: number; rejected: Array<{ index: number; error: string }> };

@@ -142,7 +142,7 @@ describe.each(['bearer', 'x-api-key'] as const)('access matrix, key sent as %s',
   it.each(MATRIX)('%s', async (_name, row) => {
     const answers: Partial<Record<CallerName, number>> = {};
     for (const caller of CALLERS) {
-      const response = await send(caller, row.path(), { method: row.method, body: row.body?.() }, style);
+      const response = await send(caller, row.path(), { method: row.method, body: row.body?.(), headers: row.body ? { 'content-type': 'application/json' } : {} }, style);
       answers[caller] = response.status;
       const code = CODE_BY_STATUS[response.status];
       if (code) expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
@@ -235,7 +235,7 @@ describe('a key limited to some companions', () => {
   });
 
   it('may push only sessions of its companions when it is an admin key', async () => {
-    const response = await send('scopedAdmin', '/v1/sessions?wait=true', { method: 'POST', body: JSON.stringify([inScopeSession, outOfScopeSession]) });
+    const response = await send('scopedAdmin', '/v1/sessions?wait=true', { method: 'POST', body: JSON.stringify([inScopeSession, outOfScopeSession]), headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { accepted: number; rejected: Array<{ index: number; error: string }> };
     expect(body.accepted).toBe(1);
