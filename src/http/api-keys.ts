@@ -12,7 +12,11 @@ export const ApiKeyEntry = z.object({
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 
-export type Caller = { name: string; role: 'search' | 'admin'; companions?: readonly string[] };
+/**
+ * `keyId`: names the key without revealing it (the start of its SHA-256), for the engine key that
+ * signs its search tokens; absent for the open API's caller.
+ */
+export type Caller = { name: string; role: 'search' | 'admin'; companions?: readonly string[]; keyId?: string };
 
 /**
  * Keys are looked up by their SHA-256, so comparing a presented key costs the same whatever it
@@ -20,11 +24,14 @@ export type Caller = { name: string; role: 'search' | 'admin'; companions?: read
  */
 export class ApiKeys {
   readonly #byHash = new Map<string, Caller>();
+  /** Of every key, in the file's order. */
+  readonly keyIds: readonly string[];
 
   constructor(entries: ApiKeyEntry[]) {
     for (const entry of entries) {
-      this.#byHash.set(hashKey(entry.key), { name: entry.name, role: entry.role, companions: entry.companions });
+      this.#byHash.set(hashKey(entry.key), { name: entry.name, role: entry.role, companions: entry.companions, keyId: keyIdOf(entry.key) });
     }
+    this.keyIds = entries.map((entry) => keyIdOf(entry.key));
   }
 
   get size(): number {
@@ -38,6 +45,11 @@ export class ApiKeys {
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
+}
+
+/** 64 bits of the key's hash: unique among any real set of keys, and no help in guessing one. */
+export function keyIdOf(key: string): string {
+  return hashKey(key).slice(0, 16);
 }
 
 export function loadApiKeys(file: string): ApiKeys {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNapsterUpstream, type NapsterUpstream } from '../../src/demo/napster-upstream.js';
-import { engineKeyUid, provisionEngineKeys } from '../../src/engine/keys.js';
-import { ApiKeys } from '../../src/http/api-keys.js';
+import { engineKeyUid } from '../../src/engine/keys.js';
+import { provisionTokenSigners } from '../../src/engine/token-signers.js';
+import { ApiKeys, keyIdOf } from '../../src/http/api-keys.js';
 import { createApp } from '../../src/http/app.js';
 import { writeSessions } from '../../src/ingest/index-writer.js';
 import { SyncController } from '../../src/ingest/sync-controller.js';
@@ -98,7 +99,7 @@ beforeAll(async () => {
     names: engine.names,
     log: silentLogger,
     sync,
-    searchKey: (await provisionEngineKeys(engine.client, engine.prefix)).search,
+    tokenSigners: await provisionTokenSigners(engine.client, engine.prefix, [KEYS.search, KEYS.admin, KEYS.scopedSearch, KEYS.scopedAdmin].map(keyIdOf)),
     keys: new ApiKeys([
       { key: KEYS.search, name: 'search', role: 'search' },
       { key: KEYS.admin, name: 'admin', role: 'admin' },
