@@ -15,7 +15,8 @@ import { ConfigError, EngineUnavailableError } from '../errors.js';
  * starting a rival on the same database (Meilisearch does not lock it: both would write it).
  *
  * Everything under DATA_DIR is this user's alone (directories 0700, files 0600): it holds the master
- * key and every transcript.
+ * key and every transcript. The engine runs in production mode, without the keys Meilisearch makes
+ * for a new database: the service makes the few it needs (keys.ts, token-signers.ts).
  */
 export type EmbeddedEngine = {
   url: string;
@@ -187,6 +188,23 @@ function restrict(file: string, recursive: boolean): void {
   }
 }
 
+/** The keys Meilisearch 1.21 makes for a new database, by name and description: unused here, and each one a way in. */
+const DEFAULT_KEYS = new Map([
+  ['Default Search API Key', 'Use it to search from the frontend'],
+  ['Default Admin API Key', 'Use it for anything that is not a search operation. Caution! Do not expose it on a public frontend'],
+  ['Default Read-Only Admin API Key', 'Use it to read information across the whole database. Caution! Do not expose this key on a public frontend'],
+  ['Default Chat API Key', 'Use it to chat and search from the frontend'],
+]);
+
+async function deleteDefaultKeys(master: EngineClient): Promise<void> {
+  const { results } = await master.request<{ results: Array<{ uid: string; name: string | null; description: string | null }> }>('GET', '/keys', {
+    query: { limit: 1_000 },
+  });
+  for (const key of results) {
+    if (key.name !== null && DEFAULT_KEYS.get(key.name) === key.description) await master.request('DELETE', `/keys/${key.uid}`);
+  }
+}
+
 /**
  * Runs `spawn` with a umask of 077, so what the engine creates (database, dumps, snapshots) is this
  * user's alone. Only around the spawn, which the child inherits it from, not once at CLI start: tests
@@ -253,7 +271,9 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
         '--dump-dir', path.join(engineDir, 'dumps'),
         '--snapshot-dir', path.dirname(embeddedSnapshotFile(options.dataDir)),
         '--http-addr', `127.0.0.1:${port}`,
-        '--env', 'development',
+        // Production: a master key is required (ours has 32 characters; it needs 16 bytes), and the
+        // engine serves no search preview page.
+        '--env', 'production',
         '--no-analytics',
         '--log-level', 'WARN',
       ],
@@ -287,6 +307,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
       if (Date.now() > deadline) throw new EngineUnavailableError('Meilisearch did not become healthy within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await deleteDefaultKeys(client);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -3,14 +3,17 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EngineClient } from '../../src/engine/client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
 
 /**
- * The embedded engine's files (issue 14, item 11): DATA_DIR is this user's alone, and a forged
- * engine.json cannot make a command send the master key elsewhere.
+ * The embedded engine's files and keys (issue 14, items 11 and 13b): DATA_DIR is this user's alone,
+ * a forged engine.json cannot make a command send the master key elsewhere, and the engine runs in
+ * production mode without the keys Meilisearch makes for a new database.
  */
+const DEFAULT_KEY_NAMES = ['Default Search API Key', 'Default Admin API Key', 'Default Read-Only Admin API Key', 'Default Chat API Key'];
+
 const dirs: string[] = [];
 const engines: EmbeddedEngine[] = [];
 
@@ -152,5 +155,20 @@ describe('engine.json', () => {
     expect(second).toMatchObject({ url: first.url, owned: false });
     await second.stop();
     expect(await keyNames(first.url, first.masterKey)).toEqual(expect.any(Array));
+  });
+});
+
+describe('the engine', () => {
+  it('runs in production mode with none of the default keys', async () => {
+    const dataDir = newDataDir();
+    const engine = await start(dataDir);
+    expect(readFileSync(path.join(dataDir, 'meilisearch', 'engine.log'), 'utf8')).toMatch(/Environment:\s+"production"/);
+    const names = await keyNames(engine.url, engine.masterKey);
+    expect(names.filter((name) => DEFAULT_KEY_NAMES.includes(name))).toEqual([]);
+  });
+
+  it('the tests run against has none of the default keys either', async () => {
+    const names = await keyNames(inject('engineUrl'), inject('engineKey'));
+    expect(names.filter((name) => name.startsWith('Default '))).toEqual([]);
   });
 });
