@@ -114,7 +114,7 @@ export async function freeLoopbackPort(): Promise<number> {
  * live process, at a port of their own. Trusted only when the file is this user's and writable by no
  * one else, the URL is loopback, and (on Linux, read from /proc) the pid is this user's Meilisearch
  * serving this very database at that address. Otherwise `problem` says why, and `servingPid` is set
- * when that process is our engine nonetheless. No record, or a dead pid: neither.
+ * when that process is our engine nonetheless. No record, or a sound one of a dead pid: neither.
  */
 function readRecord(file: string, dbPath: string): { record?: EngineRecord; problem?: string; servingPid?: number } {
   let stat;
@@ -125,12 +125,13 @@ function readRecord(file: string, dbPath: string): { record?: EngineRecord; prob
   } catch {
     return {};
   }
-  if (!Number.isInteger(record.pid) || record.pid <= 0 || !processAlive(record.pid)) return {};
+  const alive = Number.isInteger(record.pid) && record.pid > 0 && processAlive(record.pid);
   const address = typeof record.url === 'string' ? /^http:\/\/(127\.0\.0\.1|\[::1\]):(\d{1,5})$/.exec(record.url) : null;
-  const engine = engineProcess(record.pid, dbPath);
+  const engine = alive ? engineProcess(record.pid, dbPath) : undefined;
   let problem: string | undefined;
   if (stat.uid !== process.getuid?.()) problem = 'it belongs to another user';
   else if (stat.mode & 0o022) problem = 'others may write it';
+  else if (!alive) return {};
   else if (!address) problem = 'its url is not http://127.0.0.1:PORT or http://[::1]:PORT';
   else if (!engine) problem = `process ${record.pid} is not this user's Meilisearch serving ${dbPath}`;
   else if (engine !== UNVERIFIABLE && engine.httpAddr !== `${address[1]}:${address[2]}`) problem = `process ${record.pid} does not listen at ${record.url}`;
