@@ -33,6 +33,7 @@ export const Env = z.object({
   MEILI_MASTER_KEY: optionalString,
   MEILI_API_KEY: optionalString,
   MEILI_BIN: optionalString,
+  MEILI_PUBLIC_URL: optionalUrl('MEILI_PUBLIC_URL'),
   DATA_DIR: optionalString.transform((value) => value ?? './data'),
   HOST: optionalString.transform((value) => value ?? '127.0.0.1'),
   PORT: integer(0, 65_535, 3000),
@@ -64,8 +65,11 @@ export type Env = z.infer<typeof Env>;
 export type SourceName = 'napster' | 'agents';
 
 export type Config = {
-  /** `apiKeyIsMaster`: the key may create narrower keys (MEILI_MASTER_KEY), or is used as it is (MEILI_API_KEY). */
-  engine: { url?: string; apiKey?: string; apiKeyIsMaster: boolean; bin?: string };
+  /**
+   * `apiKeyIsMaster`: the key may create narrower keys (MEILI_MASTER_KEY), or is used as it is (MEILI_API_KEY).
+   * `publicUrl`: where browsers reach the engine with search tokens; the engine's own URL is never shown.
+   */
+  engine: { url?: string; apiKey?: string; apiKeyIsMaster: boolean; bin?: string; publicUrl?: string };
   dataDir: string;
   host: string;
   port: number;
@@ -93,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiKey: e.MEILI_MASTER_KEY ?? e.MEILI_API_KEY,
       apiKeyIsMaster: e.MEILI_MASTER_KEY !== undefined,
       bin: e.MEILI_BIN,
+      publicUrl: e.MEILI_PUBLIC_URL,
     },
     dataDir: e.DATA_DIR,
     host: e.HOST,

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'engine_unavailable'
   | 'engine_error'
   | 'config_invalid'
@@ -24,6 +25,7 @@ const statusByCode: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   engine_unavailable: 503,
   engine_error: 502,
   config_invalid: 500,

@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 import { EngineClient } from './engine/client.js';
 import { startEmbeddedEngine } from './engine/embedded.js';
 import { ensureIndexes, indexNames, type IndexNames } from './engine/indexes.js';
-import { provisionEngineKeys, type EngineKey } from './engine/keys.js';
+import { provisionEngineKeys } from './engine/keys.js';
+import { provisionTokenSigners, type TokenSigners } from './engine/token-signers.js';
 import { ConfigError, EngineError, EngineUnavailableError } from './errors.js';
 import type { SourceFactory } from './ingest/sync-controller.js';
 import { createAgentsSource } from './sources/agents/client.js';
@@ -14,10 +15,10 @@ export const SYNC_ENGINE_PATIENCE_MS = 5 * 60_000;
 
 /**
  * The engine a command works against: the configured one, or an embedded one it may have started.
- * `searchKey` signs tenant tokens; it is absent when the service was given a key other than the
- * master key, which it uses as it is.
+ * `tokenSigners` sign tenant tokens; they are there when asked for and the service holds the master
+ * key (with another key, used as it is, there are none).
  */
-export type EngineHandle = { client: EngineClient; names: IndexNames; searchKey?: EngineKey; close(): Promise<void> };
+export type EngineHandle = { client: EngineClient; names: IndexNames; tokenSigners?: TokenSigners; close(): Promise<void> };
 
 /**
  * The engine as the operator configured it, answering /health: its client holds the key given
@@ -66,26 +67,34 @@ export async function connectEngine(config: Config, options: { waitForEngineMs?:
   return { client, url, isMaster, embedded: config.engine.url ? undefined : { dataDir: config.dataDir }, close };
 }
 
-export async function openEngine(config: Config, options: { waitForEngineMs?: number } = {}): Promise<EngineHandle> {
+/**
+ * `tokenSigners`: the signer ids to keep (token-signers.ts), one per API key or the open API's; the
+ * signers of other ids under this prefix are deleted. Only `serve` passes them: it alone reads
+ * API_KEYS_FILE, and a CLI command run without it must not take the API keys' signers for stale ones.
+ */
+export async function openEngine(
+  config: Config,
+  options: { waitForEngineMs?: number; tokenSigners?: readonly string[] } = {},
+): Promise<EngineHandle> {
   const connection = await connectEngine(config, options);
   const { url, isMaster } = connection;
   let client = connection.client;
   try {
     const names = indexNames(config.indexPrefix);
     await ensureIndexes(client, names);
-    let searchKey: EngineKey | undefined;
+    let tokenSigners: TokenSigners | undefined;
     if (isMaster) {
       // The master key is needed only up to here: from now on a leak of this process's engine key
       // exposes its own indexes, not the engine.
       const keys = await provisionEngineKeys(client, config.indexPrefix);
-      searchKey = keys.search;
+      if (options.tokenSigners) tokenSigners = await provisionTokenSigners(client, config.indexPrefix, options.tokenSigners);
       client = new EngineClient({ url, apiKey: keys.indexing.key });
       await connection.client.close();
     }
     return {
       client,
       names,
-      searchKey,
+      tokenSigners,
       close: async () => {
         await client.close();
         await connection.close();

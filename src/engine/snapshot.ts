@@ -1,3 +1,5 @@
+import { chmodSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, EngineError } from '../errors.js';
 import type { EngineConnection } from '../runtime.js';
 import { embeddedSnapshotFile } from './embedded.js';
@@ -27,6 +29,12 @@ export async function createSnapshot(connection: EngineConnection): Promise<Snap
   }
   const task = await connection.client.waitForTask(taskUid, { timeoutMs: SNAPSHOT_TIMEOUT_MS });
   const file = connection.embedded ? embeddedSnapshotFile(connection.embedded.dataDir) : null;
+  if (file) {
+    // The engine writes the snapshot readable by everyone (0444, in a 0755 directory when it started
+    // under an older version); it holds every transcript and key.
+    chmodSync(path.dirname(file), 0o700);
+    chmodSync(file, 0o600);
+  }
   return {
     taskUid,
     status: task.status,

@@ -20,8 +20,12 @@ export const ApiKeyEntry = z.strictObject({
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 
-/** Who is calling: the key's name, role and scope (every kind present narrows, exactly). */
-export type Caller = Scope & { name: string; role: 'search' | 'admin' };
+/**
+ * Who is calling: the key's name, role and scope (every kind present narrows, exactly). `keyId` names
+ * the key without revealing it (the start of its SHA-256), for the engine key that signs its search
+ * tokens; absent for the open API's caller.
+ */
+export type Caller = Scope & { name: string; role: 'search' | 'admin'; keyId?: string };
 
 /**
  * Keys are looked up by their SHA-256, so comparing a presented key costs the same whatever it
@@ -29,12 +33,15 @@ export type Caller = Scope & { name: string; role: 'search' | 'admin' };
  */
 export class ApiKeys {
   readonly #byHash = new Map<string, Caller>();
+  /** Of every key, in the file's order. */
+  readonly keyIds: readonly string[];
 
   constructor(entries: ApiKeyEntry[]) {
     for (const entry of entries) {
       const { key, ...caller } = entry;
-      this.#byHash.set(hashKey(key), caller);
+      this.#byHash.set(hashKey(key), { ...caller, keyId: keyIdOf(key) });
     }
+    this.keyIds = entries.map((entry) => keyIdOf(entry.key));
   }
 
   get size(): number {
@@ -48,6 +55,11 @@ export class ApiKeys {
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
+}
+
+/** 64 bits of the key's hash: unique among any real set of keys, and no help in guessing one. */
+export function keyIdOf(key: string): string {
+  return hashKey(key).slice(0, 16);
 }
 
 export function loadApiKeys(file: string): ApiKeys {

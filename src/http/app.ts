@@ -1,9 +1,9 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, EngineError, statusOf, type ErrorCode } from '../errors.js';
+import { AppError, EngineError, EngineUnavailableError, statusOf, type ErrorCode } from '../errors.js';
 import type { EngineClient } from '../engine/client.js';
-import type { EngineKey } from '../engine/keys.js';
+import type { TokenSigners } from '../engine/token-signers.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from '../metrics.js';
@@ -13,6 +13,8 @@ import type { SyncController } from '../ingest/sync-controller.js';
 import type { SourceName } from '../config.js';
 import { isScoped } from '../model.js';
 import type { SessionSource } from '../sources/source.js';
+import { guardAgainstBrowserPages } from './browser-guard.js';
+import { requireJsonBody } from './json-body.js';
 import { observeRequests } from './observe.js';
 import { clientOperations, registerClientRoutes } from './routes/clients.js';
 import { docsOperations, registerDocsRoutes } from './routes/docs.js';
@@ -32,8 +34,10 @@ export type AppDeps = {
   /** Undefined: open API (the server then only binds loopback). */
   keys?: ApiKeys;
   sync?: SyncController;
-  /** Signs tenant tokens for POST /v1/search-token; undefined when the engine key is not a master key. */
-  searchKey?: EngineKey;
+  /** Sign tenant tokens for POST /v1/search-token, by API key id; undefined when the engine key is not a master key. */
+  tokenSigners?: TokenSigners;
+  /** MEILI_PUBLIC_URL: where browsers reach the engine, returned with tokens; the engine's own URL never is. */
+  publicEngineUrl?: string;
   /** Unix milliseconds; tests pass their own to mint tokens at a chosen time. Default Date.now. */
   now?: () => number;
   /** Shared with the sync controller by `serve`; default: a registry of this app's own. */
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? new Metrics();
 
   app.use('*', observeRequests(deps.log, metrics));
+  app.use('*', guardAgainstBrowserPages({ open: !deps.keys }));
 
   const authenticate = authenticateWith(deps.keys);
   app.use('/v1/*', authenticate);
@@ -82,6 +87,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     },
   });
   app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  for (const operation of OPERATIONS) {
+    if (operation.body) app.on(operation.method.toUpperCase(), operation.path, requireJsonBody);
+  }
 
   registerUiRoutes(app);
   registerHealthRoutes(app, deps);
@@ -101,6 +109,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       // The engine's message can quote the filter, scope included: logged for the operator, not shown.
       deps.log.error('engine error', { requestId: c.get('requestId'), engineCode: error.engineCode, error: error.message });
       return errorResponse(c, error.code, 'The search engine could not run this request');
+    }
+    if (error instanceof EngineUnavailableError) {
+      // The message names the engine's internal address: the operator's to know, not the caller's.
+      deps.log.error('engine unavailable', { requestId: c.get('requestId'), error: error.message });
+      return errorResponse(c, error.code, 'The search engine is unavailable; try again later');
     }
     if (error instanceof AppError) return errorResponse(c, error.code, error.message);
     if (error instanceof HTTPException) {

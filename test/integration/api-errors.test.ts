@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../src/engine/client.js';
 import { indexNames } from '../../src/engine/indexes.js';
 import { createApp, MAX_BODY_BYTES } from '../../src/http/app.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 
 /**
@@ -105,6 +105,7 @@ describe('resources and routes', () => {
     const response = await app.request('/v1/sessions?wait=true', {
       method: 'POST',
       body: JSON.stringify([good, { id: 'sess_bad', conversation: 'nope' }, 42, good]),
+      headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { accepted: number; rejected: Array<{ index: number; error: string }> };
@@ -141,6 +142,8 @@ describe('engine refusing a request', () => {
 describe('engine down', () => {
   let downApp: ReturnType<typeof createApp>;
   let downEngine: EngineClient;
+  let downUrl: string;
+  const logged: string[] = [];
 
   beforeAll(async () => {
     // A port that was free a moment ago: nothing listens there.
@@ -150,8 +153,9 @@ describe('engine down', () => {
         server.close(() => resolve(free));
       });
     });
-    downEngine = new EngineClient({ url: `http://127.0.0.1:${port}`, apiKey: 'none' });
-    downApp = createApp({ engine: downEngine, names: indexNames('down_'), log: silentLogger });
+    downUrl = `http://127.0.0.1:${port}`;
+    downEngine = new EngineClient({ url: downUrl, apiKey: 'none' });
+    downApp = createApp({ engine: downEngine, names: indexNames('down_'), log: createLogger('error', (line) => logged.push(line)) });
   });
 
   afterAll(async () => {
@@ -166,6 +170,17 @@ describe('engine down', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'unavailable', engine: 'unavailable' });
     expect((await downApp.request('/health')).status).toBe(200);
+  });
+
+  it("keeps the engine's address out of the 503 body, and logs it for the operator", async () => {
+    logged.length = 0;
+    const response = await downApp.request('/v1/search/turns?q=hello');
+    const text = await response.text();
+    expect(response.status).toBe(503);
+    expect(text).not.toContain(downUrl.slice('http://'.length));
+    expect(text).not.toContain('127.0.0.1');
+    expect(JSON.parse(text).error.message).toBe('The search engine is unavailable; try again later');
+    expect(logged.join('\n')).toContain(downUrl);
   });
 
   it('still validates parameters first: a bad request is 400 even while the engine is down', async () => {

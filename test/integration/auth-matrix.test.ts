@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNapsterUpstream, type NapsterUpstream } from '../../src/demo/napster-upstream.js';
-import { engineKeyUid, provisionEngineKeys } from '../../src/engine/keys.js';
-import { ApiKeys } from '../../src/http/api-keys.js';
+import { engineKeyUid } from '../../src/engine/keys.js';
+import { provisionTokenSigners } from '../../src/engine/token-signers.js';
+import { ApiKeys, keyIdOf } from '../../src/http/api-keys.js';
 import { createApp } from '../../src/http/app.js';
 import { writeSessions } from '../../src/ingest/index-writer.js';
 import { SyncController } from '../../src/ingest/sync-controller.js';
@@ -98,7 +99,7 @@ beforeAll(async () => {
     names: engine.names,
     log: silentLogger,
     sync,
-    searchKey: (await provisionEngineKeys(engine.client, engine.prefix)).search,
+    tokenSigners: await provisionTokenSigners(engine.client, engine.prefix, [KEYS.search, KEYS.admin, KEYS.scopedSearch, KEYS.scopedAdmin].map(keyIdOf)),
     keys: new ApiKeys([
       { key: KEYS.search, name: 'search', role: 'search' },
       { key: KEYS.admin, name: 'admin', role: 'admin' },
@@ -142,7 +143,7 @@ describe.each(['bearer', 'x-api-key'] as const)('access matrix, key sent as %s',
   it.each(MATRIX)('%s', async (_name, row) => {
     const answers: Partial<Record<CallerName, number>> = {};
     for (const caller of CALLERS) {
-      const response = await send(caller, row.path(), { method: row.method, body: row.body?.() }, style);
+      const response = await send(caller, row.path(), { method: row.method, body: row.body?.(), headers: row.body ? { 'content-type': 'application/json' } : {} }, style);
       answers[caller] = response.status;
       const code = CODE_BY_STATUS[response.status];
       if (code) expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
@@ -235,7 +236,7 @@ describe('a key limited to some companions', () => {
   });
 
   it('may push only sessions of its companions when it is an admin key', async () => {
-    const response = await send('scopedAdmin', '/v1/sessions?wait=true', { method: 'POST', body: JSON.stringify([inScopeSession, outOfScopeSession]) });
+    const response = await send('scopedAdmin', '/v1/sessions?wait=true', { method: 'POST', body: JSON.stringify([inScopeSession, outOfScopeSession]), headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { accepted: number; rejected: Array<{ index: number; error: string }> };
     expect(body.accepted).toBe(1);

@@ -155,7 +155,7 @@ describe('after forgetting', () => {
 
   it('refuses a push of its sessions, naming why, and accepts the rest', async () => {
     const other = corpus.find((session) => session.externalClientId !== client)!;
-    const { status, body } = await get('/v1/sessions?wait=true', { method: 'POST', body: JSON.stringify([clientSessions[1], other]) });
+    const { status, body } = await get('/v1/sessions?wait=true', { method: 'POST', body: JSON.stringify([clientSessions[1], other]), headers: { 'content-type': 'application/json' } });
     expect(status).toBe(202);
     expect(body).toEqual({ accepted: 1, rejected: [{ index: 0, error: expect.stringContaining('forgotten') }] });
     expect(await clientSessionsIndexed()).toBe(0);

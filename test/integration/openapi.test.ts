@@ -61,13 +61,14 @@ describe('GET /openapi.json', () => {
       const query = operation.parameters.filter((parameter) => parameter.in === 'query');
       if (query.length === 0) continue;
       const url = path.replace(/\{(\w+)\}/g, (_match, name: string) => PATH_VALUES[name]!);
+      const init = method === 'post' ? { method: 'POST', body: '[]', headers: { 'content-type': 'application/json' } } : { method: method.toUpperCase() };
       for (const parameter of query) {
         // Empty is a bad value for most parameters: the answer may be 400, but never for an unknown name.
-        const response = await app.request(`${url}?${parameter.name}=`, { method: method.toUpperCase(), body: method === 'post' ? '[]' : undefined });
+        const response = await app.request(`${url}?${parameter.name}=`, init);
         const text = await response.text();
         expect(text, `${method} ${path} ${parameter.name}`).not.toContain('Unknown parameter');
       }
-      const unknown = await app.request(`${url}?undocumented=1`, { method: method.toUpperCase() });
+      const unknown = await app.request(`${url}?undocumented=1`, init);
       expect(unknown.status, `${method} ${path}`).toBe(400);
       expect(await unknown.text()).toContain(`Unknown parameter 'undocumented'`);
     }

@@ -53,6 +53,9 @@ describe('transcript-search snapshot', () => {
       expect(printed.status).toBe('succeeded');
       expect(printed.file).toBe(path.join(dataDir, 'meilisearch', 'snapshots', 'data.ms.snapshot'));
       expect(statSync(printed.file).size).toBeGreaterThan(0);
+      // The engine writes it 0444: it holds every transcript and key, so it is made this user's alone.
+      expect(statSync(printed.file).mode & 0o777).toBe(0o600);
+      expect(statSync(path.dirname(printed.file)).mode & 0o777).toBe(0o700);
       // The engine it started for the command stopped with it.
       expect(existsSync(path.join(dataDir, 'meilisearch', 'engine.json'))).toBe(false);
     } finally {

@@ -23,6 +23,11 @@ export async function createTestEngine(label: string): Promise<TestEngine> {
       await client.waitForTasks(
         await Promise.all(Object.values(names).map((uid) => client.enqueue('DELETE', `/indexes/${uid}`))),
       );
+      // The engine keys the service made for this prefix (indexing key, token signers).
+      const keys = await client.request<{ results: Array<{ uid: string; name: string | null }> }>('GET', '/keys', { query: { limit: 10_000 } });
+      for (const key of keys.results) {
+        if (key.name?.startsWith(`transcript-search ${prefix}`)) await client.request('DELETE', `/keys/${key.uid}`);
+      }
       await client.close();
     },
   };

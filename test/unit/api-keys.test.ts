@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,8 +49,15 @@ describe('ApiKeys', () => {
   ]);
 
   it('finds the caller of a known key, with role and companion scope', () => {
-    expect(keys.find(SEARCH_KEY)).toEqual({ name: 'support', role: 'search', companions: ['comp_a'] });
-    expect(keys.find(ADMIN_KEY)).toEqual({ name: 'ops', role: 'admin', companions: undefined });
+    expect(keys.find(SEARCH_KEY)).toEqual({ name: 'support', role: 'search', companions: ['comp_a'], keyId: expect.any(String) });
+    expect(keys.find(ADMIN_KEY)).toEqual({ name: 'ops', role: 'admin', companions: undefined, keyId: expect.any(String) });
+  });
+
+  it('names each key by the start of its SHA-256, never by the key itself', () => {
+    const ids = keys.keyIds;
+    expect(ids).toEqual([keys.find(SEARCH_KEY)!.keyId, keys.find(ADMIN_KEY)!.keyId]);
+    expect(ids[0]).toBe(createHash('sha256').update(SEARCH_KEY).digest('hex').slice(0, 16));
+    expect(new Set(ids).size).toBe(2);
   });
 
   it('finds nothing for unknown, prefixed, truncated or empty keys', () => {

@@ -15,7 +15,7 @@ function configError(env: Record<string, string | undefined>): string {
 describe('loadConfig defaults (CONTRACT §2)', () => {
   it('runs an embedded engine on 127.0.0.1:3000 with no sources when nothing is set', () => {
     expect(loadConfig({})).toEqual({
-      engine: { url: undefined, apiKey: undefined, apiKeyIsMaster: false, bin: undefined },
+      engine: { url: undefined, apiKey: undefined, apiKeyIsMaster: false, bin: undefined, publicUrl: undefined },
       dataDir: './data',
       host: '127.0.0.1',
       port: 3000,
@@ -45,6 +45,7 @@ describe('loadConfig values', () => {
       MEILI_URL: 'http://127.0.0.1:7700',
       MEILI_API_KEY: 'search-key',
       MEILI_BIN: '/opt/meilisearch',
+      MEILI_PUBLIC_URL: 'https://search.example.com',
       DATA_DIR: '/var/lib/ts',
       HOST: '0.0.0.0',
       PORT: '8080',
@@ -62,7 +63,7 @@ describe('loadConfig values', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
-      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', apiKeyIsMaster: false, bin: '/opt/meilisearch' },
+      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', apiKeyIsMaster: false, bin: '/opt/meilisearch', publicUrl: 'https://search.example.com' },
       dataDir: '/var/lib/ts',
       host: '0.0.0.0',
       port: 8080,
@@ -137,6 +138,7 @@ describe('loadConfig rejections name the variable', () => {
     ['MEILI_URL', 'localhost:7700'],
     ['MEILI_URL', '127.0.0.1:7700'],
     ['MEILI_URL', 'ftp://127.0.0.1:7700'],
+    ['MEILI_PUBLIC_URL', 'search.example.com'],
     ['NAPSTER_BASE_URL', 'companion-api.napster.com'],
     ['AGENTS_BASE_URL', 'http//agents.example.test'],
   ])('%s=%j fails with a message naming the variable', (name, value) => {

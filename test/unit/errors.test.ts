@@ -20,6 +20,7 @@ describe('statusOf', () => {
     ['forbidden', 403],
     ['not_found', 404],
     ['payload_too_large', 413],
+    ['unsupported_media_type', 415],
     ['engine_unavailable', 503],
     ['engine_error', 502],
     ['config_invalid', 500],

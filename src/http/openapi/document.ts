@@ -102,6 +102,7 @@ const ERROR_RESPONSES = {
   401: 'No key, or an unknown one',
   403: 'The key lacks the role this needs',
   404: 'Unknown, or outside the key\'s companions (the two are indistinguishable)',
+  415: 'A body not sent as Content-Type: application/json',
   503: 'The search engine is down',
 } as const;
 
@@ -112,6 +113,7 @@ function describeOperation(operation: Operation): OpenApiOperation {
   ];
   const { status, description, contentType = 'application/json' } = operation.success;
   const errors: Array<keyof typeof ERROR_RESPONSES> = operation.access === 'open' ? [400, 404, 503] : [400, 401, 403, 404, 503];
+  if (operation.body) errors.push(415);
   return {
     summary: operation.summary,
     description: [operation.description, ACCESS_NOTE[operation.access]].filter(Boolean).join('\n\n'),

@@ -1,16 +1,22 @@
 import type { Hono } from 'hono';
+import type { TokenSearchRules } from 'meilisearch';
+import { generateTenantToken } from 'meilisearch/token';
 import { z } from 'zod';
-import { signTenantToken, type SearchRules } from '../../engine/tenant-token.js';
+import { OPEN_API_SIGNER } from '../../engine/token-signers.js';
 import { AppError } from '../../errors.js';
 import { one, parseQuery, wholeNumber } from '../../query-params.js';
 import { anyOf } from '../../engine/filter.js';
 import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
 
-/** Token lifetime: default one hour, at most a day (`expiresInSeconds`). */
-const DEFAULT_TOKEN_SECONDS = 3_600;
+/**
+ * Token lifetime (`expiresInSeconds`): default ten minutes, at most fifteen. A token cannot be taken
+ * back before it expires except by deleting its signer, which happens only when its API key is
+ * removed and the service restarts; a short life bounds what a leaked token is worth.
+ */
+const DEFAULT_TOKEN_SECONDS = 600;
 const MIN_TOKEN_SECONDS = 60;
-const MAX_TOKEN_SECONDS = 86_400;
+const MAX_TOKEN_SECONDS = 900;
 
 export const SearchTokenQuery = z.object({
   expiresInSeconds: one(
@@ -25,29 +31,35 @@ export const searchTokenOperations: Operation[] = [
   {
     method: 'post', path: '/v1/search-token', tag: 'Search', access: 'search', query: SearchTokenQuery,
     summary: 'A Meilisearch tenant token for searching the engine directly from a browser, limited to the key\'s companions',
-    success: { status: 200, description: '`{token, expiresAt, url, indexes}`' },
+    success: { status: 200, description: '`{token, expiresAt, indexes}`, and `url` when MEILI_PUBLIC_URL is set' },
   },
 ];
 
 /**
  * `POST /v1/search-token`: a tenant token for a browser UI to search the engine directly (e.g. with
  * InstantSearch). Any valid key may ask; the token carries the caller's companion scope as a search
- * rule the engine itself enforces, so it can never see more than the key it was minted for.
+ * rule the engine itself enforces, so it can never see more than the key it was minted for, and it is
+ * signed by that key's own engine key (token-signers.ts), so it dies with the key.
  */
 export function registerSearchTokenRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
-  app.post('/v1/search-token', (c) => {
+  app.post('/v1/search-token', async (c) => {
     const { expiresInSeconds: lifetime } = parseQuery(SearchTokenQuery, queryArrays(c));
-    if (!deps.searchKey) {
+    if (!deps.tokenSigners) {
       throw new AppError('bad_request', 'Search tokens need the service to hold the engine master key (MEILI_MASTER_KEY, or the embedded engine)');
     }
-    const companions = c.get('caller').companions;
-    const rule = companions ? { filter: anyOf('companionId', companions) } : {};
-    const rules: SearchRules = { [deps.names.turns]: rule, [deps.names.sessions]: rule };
+    const caller = c.get('caller');
+    const signerId = caller.keyId ?? OPEN_API_SIGNER;
+    const signer = deps.tokenSigners.get(signerId);
+    // `serve` makes a signer for every key it accepts: a missing one is a bug, answered as such.
+    if (!signer) throw new Error(`No token signer for key id ${signerId}`);
+    // Only the two indexes, whatever the key: the rules are the token's whole reach.
+    const rule = caller.companions ? { filter: anyOf('companionId', caller.companions) } : {};
+    const rules: TokenSearchRules = { [deps.names.turns]: rule, [deps.names.sessions]: rule };
     const expiresAt = Math.floor((deps.now ?? Date.now)() / 1000) + lifetime;
     return c.json({
-      token: signTenantToken(deps.searchKey, rules, expiresAt),
+      token: await generateTenantToken({ apiKey: signer.key, apiKeyUid: signer.uid, searchRules: rules, expiresAt }),
       expiresAt: new Date(expiresAt * 1000).toISOString(),
-      url: deps.engine.url,
+      ...(deps.publicEngineUrl ? { url: deps.publicEngineUrl } : {}),
       indexes: { turns: deps.names.turns, sessions: deps.names.sessions },
     });
   });
