@@ -10,7 +10,10 @@ export type Role = z.infer<typeof Role>;
 export const SourceKind = z.enum(['napster', 'agents']);
 export type SourceKind = z.infer<typeof SourceKind>;
 
-const unixSeconds = z.number().finite().nonnegative();
+/** 9999-12-31T23:59:59Z: every time the service stores can be shown as an ISO-8601 date. */
+export const MAX_UNIX_SECONDS = 253_402_300_799;
+
+const unixSeconds = z.number().finite().nonnegative().max(MAX_UNIX_SECONDS);
 
 export const Turn = z.object({
   turnIndex: z.number().int().nonnegative(),

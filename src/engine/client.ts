@@ -131,7 +131,11 @@ export class EngineClient {
     }
     // A stream per attempt: chunks are written one after another, and a retry can read them again.
     const payload = Array.isArray(body) ? Readable.from(body, { objectMode: false }) : body;
-    const { statusCode, text } = await exchange(this.#pool, { method, path: fullPath, headers, body: payload }).catch((error: ExchangeError) => {
+    // An engine refusing a document batch (413) may answer before it has read the body, and leave the
+    // rest of it unread on the connection: reused, that connection stalls the next request until its
+    // timeout. Uploads therefore never go back to the pool.
+    const reset = Array.isArray(body);
+    const { statusCode, text } = await exchange(this.#pool, { method, path: fullPath, headers, body: payload, reset }).catch((error: ExchangeError) => {
       const what = error.responseStarted ? 'Search engine connection lost' : `Search engine unreachable at ${this.url}`;
       throw new EngineUnavailableError(`${what}: ${describeNetworkError(error)}`, { cause: error });
     });

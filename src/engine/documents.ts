@@ -10,8 +10,9 @@ import type { Role, SourceKind } from '../model.js';
  * spaces (`companionId = "user_1"` matches `USER_1`, ` user_1 ` and `ｕser_1`), and its facet counts
  * merge such values into one. So every id a filter, a facet, a scope or a deletion is built on is also
  * stored as an exact key: the lowercase hex of its UTF-8 bytes, which no normalisation changes and
- * which decodes back to the id. Those keys are the only id attributes the engine filters and facets;
- * the readable ids beside them are for display.
+ * which decodes back to the id. Tags (`key:value`) are keyed the same way, so a filter or a facet count
+ * means exactly the values it names. Those keys are the only such attributes the engine filters and
+ * facets; the readable values beside them are for display.
  */
 
 export type TurnDocument = {
@@ -31,6 +32,7 @@ export type TurnDocument = {
   tenantId: string | null;
   tenantKey: string | null;
   tags: string[];
+  tagKeys: string[];
   functions: string[];
   functionKeys: string[];
   knowledgeBaseId: string | null;
@@ -60,6 +62,7 @@ export type SessionDocument = {
   tenantId: string | null;
   tenantKey: string | null;
   tags: string[];
+  tagKeys: string[];
   functions: string[];
   functionKeys: string[];
   knowledgeBaseId: string | null;
@@ -109,14 +112,15 @@ export function idOfKey(key: string): string {
 }
 
 /**
- * The id attributes searches filter and facet on, by their API name, and the key attribute the engine
- * holds for each. The rest of the code asks this table; none writes a key attribute's name itself.
+ * The attributes searches filter and facet on by value, by their API name, and the key attribute the
+ * engine holds for each. The rest of the code asks this table; none writes a key attribute's name itself.
  */
 export const KEYED = {
   sessionId: 'sessionKey',
   companionId: 'companionKey',
   externalClientId: 'clientKey',
   tenantId: 'tenantKey',
+  tags: 'tagKeys',
   knowledgeBaseId: 'knowledgeBaseKey',
   functions: 'functionKeys',
   faqIds: 'faqKeys',

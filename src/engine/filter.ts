@@ -43,9 +43,14 @@ export function keyedAnyOf(field: KeyedField, ids: readonly string[]): string {
  * undefined for an unscoped caller. Exact, like every id filter here.
  */
 export function scopeFilter(scope: Scope): string | undefined {
-  return allOf([
+  return allOf(scopeClauses(scope));
+}
+
+/** The clauses of `scopeFilter`, for ANDing with other clauses in one flat filter. */
+export function scopeClauses(scope: Scope): Array<string | undefined> {
+  return [
     scope.companions ? keyedAnyOf('companionId', scope.companions) : undefined,
     scope.tenants ? keyedAnyOf('tenantId', scope.tenants) : undefined,
     scope.externalClients ? keyedAnyOf('externalClientId', scope.externalClients) : undefined,
-  ]);
+  ];
 }

@@ -37,7 +37,7 @@ const KEY_ATTRIBUTES = Object.values(KEYED).filter((attribute) => attribute !== 
 export const turnsSettings: Settings = {
   searchableAttributes: ['text'],
   filterableAttributes: [
-    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'tags', 'role', 'source'], features: equalityOnly },
+    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source'], features: equalityOnly },
     {
       attributePatterns: [
         'timestamp',
@@ -62,7 +62,7 @@ export const turnsSettings: Settings = {
 };
 
 /** Facets whose values `/v1/facets/{name}` completes, by prefix: typos there would list unrelated ids. */
-const AUTOCOMPLETED = [...KEY_ATTRIBUTES, 'tags'];
+const AUTOCOMPLETED = KEY_ATTRIBUTES;
 
 /** Nothing here is matched by words (text searches run on turns): the index is filtered, faceted and sorted. */
 export const sessionsSettings: Settings = {

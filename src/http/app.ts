@@ -108,6 +108,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (error instanceof EngineError) {
       // The engine's message can quote the filter, scope included: logged for the operator, not shown.
       deps.log.error('engine error', { requestId: c.get('requestId'), engineCode: error.engineCode, error: error.message });
+      // Documents the engine refuses come from the caller's push: their fault, said as a 4xx.
+      if (error.httpStatus === 413 || error.engineCode === 'payload_too_large') {
+        return errorResponse(c, 'payload_too_large', 'The search engine refused these sessions as too large; push fewer at a time');
+      }
+      if (error.engineCode?.startsWith('invalid_document')) return errorResponse(c, 'bad_request', 'The search engine refused these sessions');
       return errorResponse(c, error.code, 'The search engine could not run this request');
     }
     if (error instanceof EngineUnavailableError) {

@@ -1,6 +1,6 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { allOf, keyedAnyOf, scopeFilter } from '../engine/filter.js';
+import { allOf, keyedAnyOf, scopeClauses } from '../engine/filter.js';
 import type { Scope } from '../model.js';
 
 export type Deleted = { sessions: number; turns: number };
@@ -23,7 +23,7 @@ export function deleteSession(engine: EngineClient, names: IndexNames, sessionId
 
 /** Every session and turn of one external client (exactly that id) within a scope. */
 export function clientFilter(externalClientId: string, scope: Scope): string {
-  return allOf([keyedAnyOf('externalClientId', [externalClientId]), scopeFilter(scope)])!;
+  return allOf([keyedAnyOf('externalClientId', [externalClientId]), ...scopeClauses(scope)])!;
 }
 
 export function deleteClient(engine: EngineClient, names: IndexNames, externalClientId: string, scope: Scope = {}) {

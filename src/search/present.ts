@@ -2,8 +2,14 @@ import { tagObject, type SessionDocument, type TurnDocument } from '../engine/do
 import { httpUrlOrNull } from '../model.js';
 
 /** Index documents → API objects: ISO-8601 times, tags as an object, no engine-only fields. */
+/**
+ * Total: a time no date can show (stored before times were bounded at ingest) is shown as null rather
+ * than failing the whole listing it is part of.
+ */
 export function isoTime(seconds: number | null | undefined): string | null {
-  return seconds === null || seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return null;
+  const date = new Date(Math.round(seconds * 1000));
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 export type TurnView = {

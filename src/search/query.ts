@@ -1,5 +1,5 @@
 import type { KeyedField } from '../engine/documents.js';
-import { allOf, anyOf, keyedAnyOf, numberComparison, quote, scopeFilter } from '../engine/filter.js';
+import { allOf, keyedAnyOf, numberComparison, quote, scopeClauses } from '../engine/filter.js';
 import type { Scope } from '../model.js';
 import type { SearchFilters, SearchRequest } from './params.js';
 
@@ -8,17 +8,17 @@ export type FilterTarget = 'turns' | 'sessions' | 'sessionTurns';
 
 /**
  * The engine filter of a search: the caller's scope AND every filter asked for (OR within a name).
- * Ids are matched on their exact keys. A filter naming ids outside the scope simply matches nothing.
+ * Ids and tags are matched on their exact keys. A filter naming ids outside the scope matches nothing.
  */
 export function buildFilter(filters: SearchFilters, target: FilterTarget, scope: Scope = {}): string | undefined {
   const timeAttribute = target === 'turns' ? 'timestamp' : target === 'sessions' ? 'startedAt' : 'sessionStartedAt';
   const ids = (field: KeyedField, values: readonly string[]) => (values.length > 0 ? keyedAnyOf(field, values) : undefined);
   return allOf([
-    scopeFilter(scope),
+    ...scopeClauses(scope),
     ids('companionId', filters.companionId),
     ids('externalClientId', filters.externalClientId),
     ids('tenantId', filters.tenantId),
-    filters.tags.length > 0 ? anyOf('tags', filters.tags) : undefined,
+    ids('tags', filters.tags),
     ids('knowledgeBaseId', filters.knowledgeBaseId),
     ids('functions', filters.functions),
     ids('faqIds', filters.faqIds),

@@ -84,7 +84,7 @@ describe('resources and routes', () => {
     await expectError(await app.request('/v1/nothing-here'), 404, 'not_found');
     await expectError(await app.request('/v1/sessions/missing'), 404, 'not_found');
     await expectError(await app.request('/v1/sessions/missing', { method: 'DELETE' }), 404, 'not_found');
-    await expectError(await app.request('/v1/clients/nobody', { method: 'DELETE' }), 404, 'not_found');
+    await expectError(await app.request('/v1/forgotten-clients/nobody', { method: 'DELETE' }), 404, 'not_found');
   });
 
   it('rejects a push that is not JSON, or too large, without storing anything', async () => {

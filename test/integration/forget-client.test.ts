@@ -116,7 +116,7 @@ describe('DELETE /v1/clients/{externalClientId}', () => {
     expect(body).toMatchObject({
       externalClientId: client,
       deleted: { sessions: clientSessions.length, turns: clientSessions.reduce((sum, s) => sum + s.conversation.items.length, 0) },
-      forgotten: { externalClientId: client, companions: null, forgottenBy: 'open' },
+      forgotten: { scope: {}, forgottenBy: 'open' },
     });
     expect((await state.get('napster'))!.openSessionIds).not.toContain(openId());
   });
@@ -167,7 +167,7 @@ describe('after forgetting', () => {
     const other = corpus.find((session) => session.externalClientId !== client)!;
     writeFileSync(file, [other, clientSessions[2]].map((record) => JSON.stringify(record)).join('\n'));
     const problems: string[] = [];
-    const result = await importFiles(engine.client, engine.names, [file], (problem) => problems.push(problem));
+    const result = await importFiles({ engine: engine.client, names: engine.names }, [file], (problem) => problems.push(problem));
     expect(result).toMatchObject({ sessions: 1, refused: 1 });
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^${file}:2: .*forgotten`))]);
     expect(await clientSessionsIndexed()).toBe(0);

@@ -9,7 +9,8 @@ import { writeSessions } from '../../src/ingest/index-writer.js';
 import { silentLogger } from '../../src/logger.js';
 import { openEngine } from '../../src/runtime.js';
 import { loadConfig } from '../../src/config.js';
-import { anyOf } from '../../src/engine/filter.js';
+import { exactKey, idOfKey } from '../../src/engine/documents.js';
+import { keyedAnyOf } from '../../src/engine/filter.js';
 import { parseVendorSession } from '../../src/sources/detect.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { loadCorpusSample, type CorpusSample } from '../support/scoped-corpus.js';
@@ -134,24 +135,25 @@ describe('POST /v1/search-token', () => {
   it("limits a scoped key's token to its companions on the turns index, even when the browser filters for others", async () => {
     const browser = engineAs((await mintToken(SCOPED_KEY)).token);
     const inScope = sample.rows.filter((row) => scope.includes(row.companionId)).length;
-    const all = await browser.search(engine.names.turns, { q: '', hitsPerPage: 0, facets: ['companionId'] });
+    // The engine filters companions on their exact keys (companionKey, the hex of the id).
+    const all = await browser.search(engine.names.turns, { q: '', hitsPerPage: 0, facets: ['companionKey'] });
     expect(all.totalHits).toBe(inScope);
-    expect(Object.keys(all.facetDistribution?.companionId ?? {}).sort()).toEqual([...scope].sort());
+    expect(Object.keys(all.facetDistribution?.companionKey ?? {}).map(idOfKey).sort()).toEqual([...scope].sort());
 
     const widened = await browser.search<{ companionId: string }>(engine.names.turns, {
       q: '',
-      filter: `${anyOf('companionId', others)} OR companionId EXISTS OR NOT companionId = ${JSON.stringify(scope[0])}`,
+      filter: `${keyedAnyOf('companionId', others)} OR companionKey EXISTS OR NOT companionKey = ${JSON.stringify(exactKey(scope[0]!))}`,
       hitsPerPage: 100,
     });
     expect(widened.hits.every((hit) => scope.includes(hit.companionId))).toBe(true);
-    const named = await browser.search(engine.names.turns, { q: '', filter: anyOf('companionId', others), hitsPerPage: 0 });
+    const named = await browser.search(engine.names.turns, { q: '', filter: keyedAnyOf('companionId', others), hitsPerPage: 0 });
     expect(named.totalHits).toBe(0);
   });
 
   it('limits the sessions index the same way', async () => {
     const browser = engineAs((await mintToken(SCOPED_KEY)).token);
     const sessionsInScope = new Set(sample.rows.filter((row) => scope.includes(row.companionId)).map((row) => row.sessionId));
-    const result = await browser.search(engine.names.sessions, { q: '', hitsPerPage: 0, filter: anyOf('companionId', others) });
+    const result = await browser.search(engine.names.sessions, { q: '', hitsPerPage: 0, filter: keyedAnyOf('companionId', others) });
     expect(result.totalHits).toBe(0);
     expect((await browser.search(engine.names.sessions, { q: '', hitsPerPage: 0 })).totalHits).toBe(sessionsInScope.size);
   });

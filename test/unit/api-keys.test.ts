@@ -97,14 +97,28 @@ describe('loadApiKeys', () => {
 
   it('fails on a key shorter than 16 characters, naming the entry', () => {
     const message = loadError(keysFile(JSON.stringify([{ key: 'short', name: 'x', role: 'search' }])));
-    expect(message).toBe('API_KEYS_FILE: 0.key: keys must be at least 16 characters');
+    expect(message).toBe("API_KEYS_FILE: entry 0 ('x').key: keys must be at least 16 characters");
   });
 
   it('fails on an unknown role, a missing name or an empty companion list, naming the field', () => {
-    expect(loadError(keysFile(JSON.stringify([{ key: SEARCH_KEY, name: 'x', role: 'owner' }])))).toMatch(/^API_KEYS_FILE: 0\.role: /);
-    expect(loadError(keysFile(JSON.stringify([{ key: SEARCH_KEY, role: 'search' }])))).toMatch(/^API_KEYS_FILE: 0\.name: /);
+    expect(loadError(keysFile(JSON.stringify([{ key: SEARCH_KEY, name: 'x', role: 'owner' }])))).toMatch(/^API_KEYS_FILE: entry 0 \('x'\)\.role: /);
+    expect(loadError(keysFile(JSON.stringify([{ key: SEARCH_KEY, role: 'search' }])))).toMatch(/^API_KEYS_FILE: entry 0\.name: /);
     const noCompanions = [{ key: ADMIN_KEY, name: 'ops', role: 'admin' }, { key: SEARCH_KEY, name: 'x', role: 'search', companions: [] }];
-    expect(loadError(keysFile(JSON.stringify(noCompanions)))).toMatch(/^API_KEYS_FILE: 1\.companions: /);
+    expect(loadError(keysFile(JSON.stringify(noCompanions)))).toMatch(/^API_KEYS_FILE: entry 1 \('x'\)\.companions: an empty list would allow no companion/);
+  });
+
+  it('fails closed on any field it does not know, naming the entry: a misspelt scope never leaves a key unscoped', () => {
+    for (const [field, value] of [['companion', ['comp_a']], ['tenant', ['t']], ['scopes', {}], ['Companions', ['comp_a']], ['externalClient', ['u']]] as const) {
+      const entries = [{ key: ADMIN_KEY, name: 'ops', role: 'admin' }, { key: SEARCH_KEY, name: 'support', role: 'search', [field]: value }];
+      expect(loadError(keysFile(JSON.stringify(entries))), field).toBe(
+        `API_KEYS_FILE: entry 1 ('support'): unknown field '${field}': expected key, name, role, companions, tenants, externalClients`,
+      );
+    }
+  });
+
+  it('reads companion, tenant and external-client scopes', () => {
+    const file = keysFile(JSON.stringify([{ key: SEARCH_KEY, name: 'support', role: 'search', companions: ['c'], tenants: ['t1', 't2'], externalClients: ['u'] }]));
+    expect(loadApiKeys(file).find(SEARCH_KEY)).toMatchObject({ name: 'support', role: 'search', companions: ['c'], tenants: ['t1', 't2'], externalClients: ['u'] });
   });
 
   it('fails when a key is listed twice, naming the entry but not the key', () => {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { anyOf, quote } from '../../src/engine/filter.js';
 import type { SearchFilters } from '../../src/search/params.js';
 import { buildFilter, type FilterTarget } from '../../src/search/query.js';
-import { hostileValue, readLiteral } from '../support/hostile.js';
+import { idOfKey } from '../../src/engine/documents.js';
+import type { Scope } from '../../src/model.js';
+import { engineEqualVariant, hostileValue, readLiteral } from '../support/hostile.js';
 
 /**
  * Whatever the values, buildFilter's output parses back into exactly the clauses asked for, each
@@ -12,7 +14,7 @@ import { hostileValue, readLiteral } from '../support/hostile.js';
  */
 type Clause = { attribute: string; values: string[] } | { attribute: string; operator: string; number: number };
 
-const ATTRIBUTES = ['companionId', 'externalClientId', 'tenantId', 'tags', 'knowledgeBaseId', 'functions', 'faqIds', 'role', 'timestamp', 'startedAt', 'sessionStartedAt'];
+const ATTRIBUTES = ['companionKey', 'clientKey', 'tenantKey', 'tagKeys', 'tags', 'knowledgeBaseKey', 'functionKeys', 'faqKeys', 'role', 'timestamp', 'startedAt', 'sessionStartedAt'];
 
 function parseFilter(filter: string): Clause[] {
   const clauses: Clause[] = [];
@@ -55,12 +57,14 @@ function parseFilter(filter: string): Clause[] {
   }
 }
 
-const valuesOf = (clauses: Clause[], attribute: string) => {
-  const clause = clauses.find((c) => c.attribute === attribute);
-  return clause && 'values' in clause ? clause.values : undefined;
-};
+/** All clauses on one attribute, values decoded back from exact keys where the attribute holds keys. */
+const valuesOf = (clauses: Clause[], attribute: string) =>
+  clauses
+    .filter((c) => c.attribute === attribute)
+    .map((clause) => ('values' in clause ? clause.values.map((value) => (attribute.endsWith('Key') || attribute.endsWith('Keys') ? idOfKey(value) : value)) : []));
 
-const someValues = fc.array(hostileValue(['comp_a', 'comp_b', 'comp_z']), { maxLength: 4 });
+const seeds = ['comp_a', 'comp_b', 'comp_z'];
+const someValues = fc.array(hostileValue(seeds), { maxLength: 4 });
 const time = fc.option(fc.integer({ min: 0, max: 4_000_000_000 }), { nil: undefined });
 const filtersArb: fc.Arbitrary<SearchFilters> = fc.record({
   companionId: someValues,
@@ -75,38 +79,39 @@ const filtersArb: fc.Arbitrary<SearchFilters> = fc.record({
   to: time,
 });
 const targetArb = fc.constantFrom<FilterTarget>('turns', 'sessions', 'sessionTurns');
-const scopeArb = fc.option(fc.uniqueArray(fc.oneof(fc.constantFrom('comp_a', 'comp_b'), hostileValue()), { maxLength: 3 }), { nil: undefined });
+const scopeList = fc.option(fc.uniqueArray(fc.oneof(fc.constantFrom(...seeds), engineEqualVariant(seeds), hostileValue()), { maxLength: 3 }), { nil: undefined });
+const scopeArb: fc.Arbitrary<Scope> = fc.record({ companions: scopeList, tenants: scopeList, externalClients: scopeList }, { requiredKeys: [] });
+
+const FIELDS = [
+  ['companionKey', 'companionId', 'companions'],
+  ['clientKey', 'externalClientId', 'externalClients'],
+  ['tenantKey', 'tenantId', 'tenants'],
+  ['tagKeys', 'tags', undefined],
+  ['knowledgeBaseKey', 'knowledgeBaseId', undefined],
+  ['functionKeys', 'functions', undefined],
+  ['faqKeys', 'faqIds', undefined],
+] as const;
 
 describe('buildFilter under generated hostile values', () => {
-  it('parses back into the requested clauses, every value a single literal equal to its input', () => {
+  it('parses back into the scope and the requested clauses, every id one exact key of exactly its input', () => {
     fc.assert(
-      fc.property(filtersArb, targetArb, scopeArb, (filters, target, companions) => {
-        const filter = buildFilter(filters, target, { companions });
-        let expectedCompanions = filters.companionId;
-        if (companions) {
-          expectedCompanions = filters.companionId.length > 0 ? filters.companionId.filter((id) => companions.includes(id)) : companions;
-          if (expectedCompanions.length === 0) {
-            expect(filter).toBe('companionId IN []');
-            return;
-          }
-        }
+      fc.property(filtersArb, targetArb, scopeArb, (filters, target, scope) => {
+        const filter = buildFilter(filters, target, scope);
+        const scoped = [scope.companions, scope.tenants, scope.externalClients].some((list) => list !== undefined);
         if (filter === undefined) {
+          expect(scoped).toBe(false);
           expect(filters).toMatchObject({ companionId: [], externalClientId: [], tenantId: [], tags: [], knowledgeBaseId: [], functions: [], faqIds: [], from: undefined, to: undefined });
           return;
         }
         const clauses = parseFilter(filter);
-        expect(valuesOf(clauses, 'companionId')).toEqual(expectedCompanions.length > 0 ? expectedCompanions : undefined);
-        for (const [attribute, values] of [
-          ['externalClientId', filters.externalClientId],
-          ['tenantId', filters.tenantId],
-          ['tags', filters.tags],
-          ['knowledgeBaseId', filters.knowledgeBaseId],
-          ['functions', filters.functions],
-          ['faqIds', filters.faqIds],
-        ] as const) {
-          expect(valuesOf(clauses, attribute)).toEqual(values.length > 0 ? values : undefined);
+        for (const [attribute, field, scopeKind] of FIELDS) {
+          const expected = [
+            ...(scopeKind && scope[scopeKind] ? [[...scope[scopeKind]!]] : []),
+            ...(filters[field].length > 0 ? [filters[field]] : []),
+          ];
+          expect(valuesOf(clauses, attribute)).toEqual(expected);
         }
-        expect(valuesOf(clauses, 'role')).toEqual(filters.role && target !== 'sessions' ? [filters.role] : undefined);
+        expect(valuesOf(clauses, 'role')).toEqual(filters.role && target !== 'sessions' ? [[filters.role]] : []);
         const comparisons = clauses.filter((clause) => 'number' in clause);
         expect(comparisons.map((clause) => ('number' in clause ? clause.number : NaN))).toEqual(
           [filters.from, filters.to].filter((value) => value !== undefined),
@@ -116,13 +121,18 @@ describe('buildFilter under generated hostile values', () => {
     );
   });
 
-  it('never lets a scoped filter name a companion outside the scope', () => {
+  it('never lets a scoped filter drop a kind of its scope, nor widen it by a variant the engine would take as equal', () => {
     fc.assert(
-      fc.property(filtersArb, targetArb, fc.uniqueArray(fc.constantFrom<string>('comp_a', 'comp_b', 'comp_c'), { maxLength: 3 }), (filters, target, companions) => {
-        const clauses = parseFilter(buildFilter(filters, target, { companions })!);
-        const named = valuesOf(clauses, 'companionId');
-        expect(named).toBeDefined();
-        expect(named!.every((id) => companions.includes(id))).toBe(true);
+      fc.property(filtersArb, targetArb, scopeArb, (filters, target, scope) => {
+        const filter = buildFilter(filters, target, scope);
+        const clauses = filter === undefined ? [] : parseFilter(filter);
+        for (const [attribute, , scopeKind] of FIELDS) {
+          if (!scopeKind || !scope[scopeKind]) continue;
+          // The first clause on the attribute is the scope's, ANDed with everything else, and holds
+          // exactly the scope's ids (decoded from hex keys, which no folding can make equal to others).
+          expect(valuesOf(clauses, attribute)[0]).toEqual([...scope[scopeKind]!]);
+          for (const clause of clauses) if (clause.attribute === attribute && 'values' in clause) for (const value of clause.values) expect(value).toMatch(/^[0-9a-f]*$/);
+        }
       }),
       { numRuns: 2_000 },
     );

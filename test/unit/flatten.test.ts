@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  documentKey,
-  flattenSession,
-  sessionDuration,
-  tagObject,
-  tagStrings,
-  turnDocumentId,
-} from '../../src/ingest/flatten.js';
+import { documentKey, exactKey, idOfKey, tagObject, tagStrings, turnDocumentId } from '../../src/engine/documents.js';
+import { flattenSession, sessionDuration } from '../../src/ingest/flatten.js';
+import { SessionTooLargeError } from '../../src/ingest/limits.js';
+import { InvalidRecordError } from '../../src/sources/source.js';
 import { emptyUsage, type Session, type Turn } from '../../src/model.js';
 
 const ENGINE_ID = /^[A-Za-z0-9_-]{1,511}$/;
@@ -247,7 +243,7 @@ describe('flattenSession', () => {
   });
 
   it('keeps long turn text whole but cuts the preview to 240 characters', () => {
-    const long = 'word '.repeat(20_000);
+    const long = 'word '.repeat(13_000);
     const turns: Turn[] = [{ turnIndex: 0, role: 'user', text: long, timestamp: null, offsetSeconds: null }];
     const { session: doc, turns: docs } = flattenSession(session({ turns }));
     expect(docs[0]!.text).toBe(long);
@@ -302,3 +298,50 @@ describe('strings that are not valid Unicode', () => {
     expect(() => flattenSession({ ...base, sessionId: 'id\uD83D' })).toThrow(/lone surrogate/);
   });
 });
+
+describe('exact keys', () => {
+  it('encode every id so that no case, width or space folding can make two ids one, and decode back', () => {
+    const ids = ['user_01117', 'USER_01117', 'User_01117', ' user_01117', 'user_01117 ', 'ｕser_01117', 'user_01117\u200b', 'é', 'e\u0301', '🙂'];
+    const keys = ids.map(exactKey);
+    expect(new Set(keys).size).toBe(ids.length);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]+$/);
+    expect(keys.map(idOfKey)).toEqual(ids);
+  });
+
+  it('are carried by both documents for every id a filter, facet or scope is built on', () => {
+    const { session: doc, turns } = flattenSession(session());
+    const keys = {
+      sessionKey: exactKey('sess_1'),
+      companionKey: exactKey('comp_a'),
+      clientKey: exactKey('client_1'),
+      tenantKey: exactKey('tenant_x'),
+      knowledgeBaseKey: exactKey('kb_a'),
+      functionKeys: [exactKey('fn_a')],
+      faqKeys: [exactKey('faq_1'), exactKey('faq_2')],
+    };
+    expect(doc).toMatchObject(keys);
+    for (const turn of turns) expect(turn).toMatchObject(keys);
+    expect(flattenSession(session({ companionId: null, tenantId: null })).session).toMatchObject({ companionKey: null, tenantKey: null });
+  });
+});
+
+describe('what one session may carry', () => {
+  const turn = (text: string, turnIndex = 0): Turn => ({ turnIndex, role: 'user', text, timestamp: null, offsetSeconds: null });
+
+  it('refuses, naming the limit, what would multiply at the engine: many or long tags on many turns, long ids, long texts', () => {
+    const tags = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v'.repeat(1_000)]));
+    const many = Array.from({ length: 1_000 }, (_, i) => turn('hi', i));
+    expect(() => flattenSession(session({ tags, turns: many }))).toThrow(/session exceeds a limit: 100 tags, at most 64 are allowed/);
+    expect(() => flattenSession(session({ tags: { big: 'v'.repeat(600) } }))).toThrow(/a tag of 604 bytes, at most 512/);
+    expect(() => flattenSession(session({ externalClientId: 'x'.repeat(201) }))).toThrow(/externalClientId is 201 bytes, at most 200/);
+    expect(() => flattenSession(session({ turns: [turn('a'.repeat(65_537))] }))).toThrow(/turn 0 has 65537 bytes of text, at most 65536/);
+    const wide = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, 'v'.repeat(500)]));
+    expect(() => flattenSession(session({ tags: wide, turns: many }))).toThrow(/copied onto each of its 1000 turns make \d+ bytes, at most 16777216/);
+  });
+
+  it('refuses the same sessions with an error the sync and import report as skipped', () => {
+    expect(() => flattenSession(session({ functions: Array.from({ length: 129 }, (_, i) => `fn_${i}`) }))).toThrow(SessionTooLargeError);
+    expect(() => flattenSession(session({ functions: Array.from({ length: 129 }, (_, i) => `fn_${i}`) }))).toThrow(InvalidRecordError);
+  });
+});
+

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flattenSession, type TurnDocument } from '../../src/ingest/flatten.js';
+import type { TurnDocument } from '../../src/engine/documents.js';
+import { flattenSession } from '../../src/ingest/flatten.js';
 import { emptyUsage, type Session } from '../../src/model.js';
 import { isoTime, presentSession, presentTurn } from '../../src/search/present.js';
 

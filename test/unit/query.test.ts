@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exactKey } from '../../src/engine/documents.js';
 import type { SearchFilters } from '../../src/search/params.js';
 import { MARK_END, MARK_START, buildFilter, escapeHtml, highlightParams, markedHtml, sortFor } from '../../src/search/query.js';
 
@@ -6,14 +7,17 @@ function filters(overrides: Partial<SearchFilters> = {}): SearchFilters {
   return { companionId: [], externalClientId: [], tenantId: [], tags: [], knowledgeBaseId: [], functions: [], faqIds: [], ...overrides };
 }
 
+/** The engine's key for an id, as it appears in a filter literal. */
+const k = (id: string) => exactKey(id);
+
 describe('buildFilter', () => {
   it('is undefined without filters or scope', () => {
     expect(buildFilter(filters(), 'turns')).toBeUndefined();
   });
 
-  it('ORs values within a name and ANDs across names', () => {
+  it('ORs values within a name and ANDs across names, ids on their exact keys', () => {
     expect(buildFilter(filters({ companionId: ['a', 'b'], tags: ['plan:pro'] }), 'turns')).toBe(
-      '(companionId IN ["a", "b"]) AND (tags = "plan:pro")',
+      `(companionKey IN ["${k('a')}", "${k('b')}"]) AND (tagKeys = "${k('plan:pro')}")`,
     );
   });
 
@@ -23,13 +27,24 @@ describe('buildFilter', () => {
       externalClientId: ['u1', 'u2'],
       tenantId: ['t'],
       tags: ['k:v'],
+      knowledgeBaseId: ['kb'],
+      functions: ['fn'],
+      faqIds: ['faq'],
       role: 'agent',
       from: 10,
       to: 20,
     });
     expect(buildFilter(all, 'turns')).toBe(
-      '(companionId = "c") AND (externalClientId IN ["u1", "u2"]) AND (tenantId = "t") AND (tags = "k:v") AND (role = "agent") AND (timestamp >= 10) AND (timestamp <= 20)',
+      `(companionKey = "${k('c')}") AND (clientKey IN ["${k('u1')}", "${k('u2')}"]) AND (tenantKey = "${k('t')}") AND (tagKeys = "${k('k:v')}") AND ` +
+        `(knowledgeBaseKey = "${k('kb')}") AND (functionKeys = "${k('fn')}") AND (faqKeys = "${k('faq')}") AND (role = "agent") AND (timestamp >= 10) AND (timestamp <= 20)`,
     );
+  });
+
+  it('never filters an id on the engine\'s folding equality: case, width and space variants are other keys', () => {
+    const variants = ['user_1', 'USER_1', ' user_1 ', 'ｕser_1'];
+    const literals = variants.map((id) => buildFilter(filters({ externalClientId: [id] }), 'turns'));
+    expect(new Set(literals).size).toBe(variants.length);
+    for (const literal of literals) expect(literal).toMatch(/^clientKey = "[0-9a-f]+"$/);
   });
 
   it('filters time on the turn timestamp, the session start, or the start copied onto turns', () => {
@@ -49,40 +64,36 @@ describe('buildFilter', () => {
     expect(buildFilter(filters({ role: 'user' }), 'sessions')).toBeUndefined();
   });
 
-  it('quotes hostile values so they stay values', () => {
-    expect(buildFilter(filters({ externalClientId: ['x" OR companionId != "x'] }), 'turns')).toBe(
-      'externalClientId = "x\\" OR companionId != \\"x"',
-    );
+  it('turns hostile ids and tags into plain hex, which no quote can leave', () => {
+    expect(buildFilter(filters({ tags: ['x" OR companionId != "x'] }), 'turns')).toBe(`tagKeys = "${k('x" OR companionId != "x')}"`);
+    expect(buildFilter(filters({ externalClientId: ['x" OR companionId != "x'] }), 'turns')).toBe(`clientKey = "${k('x" OR companionId != "x')}"`);
   });
 
-  describe('with a scope of companions', () => {
+  describe('with a scope', () => {
     const scope = { companions: ['comp_a', 'comp_b'] };
 
     it('restricts an unfiltered search to the scope', () => {
-      expect(buildFilter(filters(), 'turns', scope)).toBe('companionId IN ["comp_a", "comp_b"]');
+      expect(buildFilter(filters(), 'turns', scope)).toBe(`companionKey IN ["${k('comp_a')}", "${k('comp_b')}"]`);
     });
 
-    it('keeps the requested companions that are in scope', () => {
-      expect(buildFilter(filters({ companionId: ['comp_b', 'comp_z'] }), 'turns', scope)).toBe('companionId = "comp_b"');
-    });
-
-    it('matches nothing when every requested companion is out of scope, without naming them', () => {
-      const filter = buildFilter(filters({ companionId: ['comp_z'], tenantId: ['t'] }), 'sessions', scope);
-      expect(filter).toBe('companionId IN []');
-    });
-
-    it('matches nothing for an empty scope', () => {
-      expect(buildFilter(filters(), 'turns', { companions: [] })).toBe('companionId IN []');
-    });
-
-    it('combines the scope with the other filters', () => {
-      expect(buildFilter(filters({ tags: ['plan:pro'] }), 'sessions', { companions: ['comp_a'] })).toBe(
-        '(companionId = "comp_a") AND (tags = "plan:pro")',
+    it('ANDs the requested companions with the scope, so ones outside it match nothing', () => {
+      expect(buildFilter(filters({ companionId: ['comp_b', 'comp_z'] }), 'turns', scope)).toBe(
+        `(companionKey IN ["${k('comp_a')}", "${k('comp_b')}"]) AND (companionKey IN ["${k('comp_b')}", "${k('comp_z')}"])`,
       );
     });
 
-    it('treats an undefined companion list as no restriction', () => {
-      expect(buildFilter(filters({ companionId: ['comp_z'] }), 'turns', {})).toBe('companionId = "comp_z"');
+    it('matches nothing for an empty scope', () => {
+      expect(buildFilter(filters(), 'turns', { companions: [] })).toBe('companionKey IN []');
+    });
+
+    it('ANDs every kind of scope: companions, tenants and external clients', () => {
+      expect(buildFilter(filters({ tags: ['plan:pro'] }), 'sessions', { companions: ['c'], tenants: ['t'], externalClients: ['x', 'y'] })).toBe(
+        `(companionKey = "${k('c')}") AND (tenantKey = "${k('t')}") AND (clientKey IN ["${k('x')}", "${k('y')}"]) AND (tagKeys = "${k('plan:pro')}")`,
+      );
+    });
+
+    it('treats an absent list as no restriction of that kind', () => {
+      expect(buildFilter(filters({ companionId: ['comp_z'] }), 'turns', {})).toBe(`companionKey = "${k('comp_z')}"`);
     });
   });
 });

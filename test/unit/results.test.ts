@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { exactKey } from '../../src/engine/documents.js';
 import { FACET_VALUES_SHOWN, facetsView, numberStats } from '../../src/search/results.js';
+
+/** Counts as the engine returns them for an id facet: on its exact keys. */
+const keyed = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([id, n]) => [exactKey(id), n]));
 
 describe('facetsView', () => {
   it('shows only the requested facets', () => {
-    const distribution = { companionId: { a: 2 }, role: { user: 5, agent: 4 } };
+    const distribution = { companionKey: keyed({ a: 2 }), role: { user: 5, agent: 4 } };
     expect(facetsView(distribution, ['role'])).toEqual({ role: { user: 5, agent: 4 } });
   });
 
@@ -12,12 +16,17 @@ describe('facetsView', () => {
     expect(facetsView(undefined, ['tags', 'role'])).toEqual({ tags: {}, role: {} });
   });
 
+  it('decodes id facets from their exact keys, so case and width variants count apart', () => {
+    const view = facetsView({ clientKey: keyed({ user_1: 3, USER_1: 2, 'ｕser_1': 1 }) }, ['externalClientId']);
+    expect(view.externalClientId).toEqual({ user_1: 3, USER_1: 2, 'ｕser_1': 1 });
+  });
+
   it('is empty when no facets were requested', () => {
     expect(facetsView({ role: { user: 1 } }, [])).toEqual({});
   });
 
   it('orders values by count, then by name', () => {
-    const view = facetsView({ companionId: { b: 3, c: 9, a: 3 } }, ['companionId']);
+    const view = facetsView({ companionKey: keyed({ b: 3, c: 9, a: 3 }) }, ['companionId']);
     expect(Object.entries(view.companionId!)).toEqual([
       ['c', 9],
       ['a', 3],
@@ -27,7 +36,7 @@ describe('facetsView', () => {
 
   it(`keeps the ${FACET_VALUES_SHOWN} most frequent values`, () => {
     const values = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`client_${String(i).padStart(3, '0')}`, i + 1]));
-    const shown = facetsView({ externalClientId: values }, ['externalClientId']).externalClientId!;
+    const shown = facetsView({ clientKey: keyed(values) }, ['externalClientId']).externalClientId!;
     expect(Object.keys(shown)).toHaveLength(FACET_VALUES_SHOWN);
     expect(Object.keys(shown)[0]).toBe('client_149');
     expect(shown.client_050).toBe(51);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { OPEN_API_SIGNER } from '../../engine/token-signers.js';
 import { AppError } from '../../errors.js';
 import { one, parseQuery, wholeNumber } from '../../query-params.js';
-import { anyOf } from '../../engine/filter.js';
+import { scopeFilter } from '../../engine/filter.js';
 import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
 
@@ -30,14 +30,14 @@ export const SearchTokenQuery = z.object({
 export const searchTokenOperations: Operation[] = [
   {
     method: 'post', path: '/v1/search-token', tag: 'Search', access: 'search', query: SearchTokenQuery,
-    summary: 'A Meilisearch tenant token for searching the engine directly from a browser, limited to the key\'s companions',
+    summary: 'A Meilisearch tenant token for searching the engine directly from a browser, limited to the key\'s scope',
     success: { status: 200, description: '`{token, expiresAt, indexes}`, and `url` when MEILI_PUBLIC_URL is set' },
   },
 ];
 
 /**
  * `POST /v1/search-token`: a tenant token for a browser UI to search the engine directly (e.g. with
- * InstantSearch). Any valid key may ask; the token carries the caller's companion scope as a search
+ * InstantSearch). Any valid key may ask; the token carries the caller's scope (exact keys) as a search
  * rule the engine itself enforces, so it can never see more than the key it was minted for, and it is
  * signed by that key's own engine key (token-signers.ts), so it dies with the key.
  */
@@ -53,7 +53,8 @@ export function registerSearchTokenRoutes(app: Hono<AppEnv>, deps: AppDeps): voi
     // `serve` makes a signer for every key it accepts: a missing one is a bug, answered as such.
     if (!signer) throw new Error(`No token signer for key id ${signerId}`);
     // Only the two indexes, whatever the key: the rules are the token's whole reach.
-    const rule = caller.companions ? { filter: anyOf('companionId', caller.companions) } : {};
+    const filter = scopeFilter(caller);
+    const rule = filter ? { filter } : {};
     const rules: TokenSearchRules = { [deps.names.turns]: rule, [deps.names.sessions]: rule };
     const expiresAt = Math.floor((deps.now ?? Date.now)() / 1000) + lifetime;
     return c.json({

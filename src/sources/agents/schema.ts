@@ -11,7 +11,8 @@ export const AgentTranscriptTurn = z.object({
   role: z.enum(['user', 'assistant', 'agent']),
   text: z.string(),
   turn_index: z.number().int().nonnegative().nullish(),
-  ts: z.number().finite().nonnegative().nullish(),
+  // Seconds since the session started; a week bounds any call and keeps created_at + ts a real date.
+  ts: z.number().finite().nonnegative().max(7 * 86_400, 'expected seconds since the session started, at most a week').nullish(),
 });
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;

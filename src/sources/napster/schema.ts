@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_UNIX_SECONDS } from '../../model.js';
 
 /**
  * Napster Companion Sessions API payloads (`GET /public/sessions`, `GET /public/sessions/{id}`).
@@ -7,9 +8,12 @@ import { z } from 'zod';
 export const NapsterConversationItem = z.object({
   role: z.enum(['user', 'agent']),
   text: z.string(),
-  timestamp: z.number().finite().nonnegative().nullish(),
+  timestamp: z.number().finite().nonnegative().max(MAX_UNIX_SECONDS, 'expected Unix seconds before the year 10000').nullish(),
 });
 export type NapsterConversationItem = z.infer<typeof NapsterConversationItem>;
+
+/** Unix seconds up to the year 9999: a time past what a date can show is a malformed record, not a session. */
+const unixSeconds = z.number().finite().nonnegative().max(MAX_UNIX_SECONDS, 'expected Unix seconds before the year 10000');
 
 export const NapsterSessionSummary = z.object({
   id: z.string().min(1).max(512),
@@ -17,11 +21,13 @@ export const NapsterSessionSummary = z.object({
   functions: z.array(z.string()).nullish(),
   knowledgeBaseId: z.string().nullish(),
   faqIds: z.array(z.string()).nullish(),
-  externalClientId: z.string().nullish(),
+  // Session configuration page: "The value must match ^[A-Za-z0-9_-]{1,32}$". A different id is a
+  // different person, so one that does not match (spaces, full-width letters) is refused, not trimmed.
+  externalClientId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1 to 32 of A-Z a-z 0-9 _ - (the vendor\'s rule)').nullish(),
   tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullish(),
-  createdAt: z.number().finite().nonnegative(),
-  startedAt: z.number().finite().nonnegative().nullish(),
-  closedAt: z.number().finite().nonnegative().nullish(),
+  createdAt: unixSeconds,
+  startedAt: unixSeconds.nullish(),
+  closedAt: unixSeconds.nullish(),
 });
 export type NapsterSessionSummary = z.infer<typeof NapsterSessionSummary>;
 
