@@ -7,6 +7,7 @@ import { forgetClient } from './ingest/forget-client.js';
 import { ForgottenClients } from './ingest/forgotten.js';
 import { connectEngine, openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 import { createSnapshot } from './engine/snapshot.js';
+import { indexNames } from './engine/indexes.js';
 import { startServer } from './serve.js';
 import { runDemo } from './demo/run-demo.js';
 import { importFiles } from './ingest/import-files.js';
@@ -28,6 +29,8 @@ Commands:
   forget --undo CLIENT_ID       re-enable a forgotten client: its sessions are accepted again
   forget --list                 list forgotten clients
   snapshot                      snapshot the engine's database (restore: see README); prints where it is
+  compact                       rewrite the indexes without what deleted documents left on disk (forgotten
+                                clients' text), where the engine can (Meilisearch 1.23 and later)
   demo                          serve with a built-in synthetic source (Quick start)
 
 Configuration is read from the environment; see README.md.`;
@@ -66,6 +69,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         return await forgetCommand(config, rest, io);
       case 'snapshot':
         return await snapshotCommand(config, rest, io);
+      case 'compact':
+        return await compactCommand(config, rest, io);
       default:
         io.stderr.write(`Unknown command '${command}'.\n\n${USAGE}\n`);
         return 64;
@@ -145,6 +150,31 @@ async function snapshotCommand(config: Config, args: string[], io: CliIo): Promi
     await connection.close();
   }
 }
+
+async function compactCommand(config: Config, args: string[], io: CliIo): Promise<number> {
+  parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+  const connection = await connectEngine(config);
+  try {
+    const names = indexNames(config.indexPrefix);
+    const compacted: string[] = [];
+    for (const uid of [names.turns, names.sessions, names.state]) {
+      const task = await connection.client.compactIndex(uid);
+      if (task === undefined) {
+        io.stdout(`${JSON.stringify({ compacted: [], reason: COMPACTION_UNSUPPORTED })}\n`);
+        return 0;
+      }
+      await connection.client.waitForTask(task, { timeoutMs: 6 * 3_600_000 });
+      compacted.push(uid);
+    }
+    io.stdout(`${JSON.stringify({ compacted })}\n`);
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+const COMPACTION_UNSUPPORTED =
+  'this engine cannot compact indexes (Meilisearch 1.23 added it); to rewrite the database without what deleted documents left behind, export a dump (POST /dumps) and start an empty engine with --import-dump (README: Forgetting a client)';
 
 async function syncCommand(config: Config, log: Logger, args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({

@@ -279,12 +279,41 @@ export class EngineClient {
   }
 
   /**
-   * Removes finished tasks from the engine's task list. A task keeps what it was given (a deletion keeps
-   * its filter, and so the ids in it) until it is deleted, or pushed out by newer tasks.
+   * Removes finished tasks from the engine's task list, and returns once they are gone. A task keeps
+   * what it was given (a deletion keeps its filter, and so the ids in it) until it is deleted, or
+   * pushed out by newer tasks. The deletion is itself a task on no index, which a key limited to
+   * indexes cannot see: so what is waited for is the named tasks disappearing.
    */
-  async deleteTasks(taskUids: readonly number[]): Promise<number | undefined> {
-    if (taskUids.length === 0) return undefined;
-    return this.enqueue('DELETE', '/tasks', { query: { uids: taskUids.join(',') } });
+  async deleteTasks(taskUids: readonly number[], options: { timeoutMs?: number } = {}): Promise<void> {
+    if (taskUids.length === 0) return;
+    await this.enqueue('DELETE', '/tasks', { query: { uids: taskUids.join(',') } });
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (const uid of taskUids) {
+      for (let delay = 5; ; delay = Math.min(delay * 2, 250)) {
+        try {
+          await this.getTask(uid);
+        } catch (error) {
+          if (error instanceof EngineError && error.engineCode === 'task_not_found') break;
+          throw error;
+        }
+        if (Date.now() > deadline) throw new EngineError(`Engine task ${uid} still listed after its deletion was asked for`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * Asks the engine to rewrite an index without the space deleted documents left behind (their text
+   * stays in free pages until then). Undefined when this engine has no compaction (before 1.23).
+   */
+  async compactIndex(indexUid: string): Promise<number | undefined> {
+    try {
+      return await this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/compact`);
+    } catch (error) {
+      // No such route: a 404 without an engine error code (a missing index has one).
+      if (error instanceof EngineError && error.httpStatus === 404 && error.engineCode === undefined) return undefined;
+      throw error;
+    }
   }
 
   async deleteDocumentsByFilter(indexUid: string, filter: string): Promise<number> {

@@ -60,8 +60,7 @@ function checkClientId(externalClientId: string): void {
 /** Removes the given tasks from the engine's task list; a failure leaves them, which is logged, not fatal. */
 async function forgetTasks(deps: { engine: EngineClient; log?: Logger }, taskUids: number[]): Promise<void> {
   try {
-    const task = await deps.engine.deleteTasks(taskUids);
-    if (task !== undefined) await deps.engine.waitForTask(task);
+    await deps.engine.deleteTasks(taskUids);
   } catch (error) {
     deps.log?.warn('could not remove the forget\'s tasks from the engine task list', { error: errorMessage(error) });
   }
@@ -89,9 +88,11 @@ async function dropFromCheckpoints(engine: EngineClient, names: IndexNames, sess
  */
 export async function eraseClientsForgottenSince(engine: EngineClient, names: IndexNames, since: string, clients?: ReadonlySet<string>): Promise<void> {
   const records = clients ? (await new ForgottenClients(engine, names).find(clients)).records() : await new ForgottenClients(engine, names).list();
+  const taskUids: number[] = [];
   for (const record of records) {
     for (const entry of record.entries) {
-      if (entry.forgottenAt >= since) await deleteWhere(engine, names, clientFilter(record.externalClientId, entry.scope));
+      if (entry.forgottenAt >= since) taskUids.push(...(await deleteWhere(engine, names, clientFilter(record.externalClientId, entry.scope))).taskUids);
     }
   }
+  await forgetTasks({ engine }, taskUids);
 }

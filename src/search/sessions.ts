@@ -86,7 +86,7 @@ export async function searchSessions(
     const match = matchedTurn.get(doc.sessionId);
     return {
       ...presentSession(doc),
-      snippet: markedHtml(match ? match.text : doc.preview),
+      snippet: markedHtml(match ? match.text : (doc.preview ?? '')),
       matchedTurnIndex: match?.turnIndex ?? null,
     };
   });

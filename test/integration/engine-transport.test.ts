@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../src/engine/client.js';
@@ -100,5 +101,38 @@ describe('engine client transport', () => {
 
   it('returns undefined for an empty answer', async () => {
     expect(await client.request('GET', '/empty')).toBeUndefined();
+  });
+
+  it('does not reuse a connection on which the engine refused an upload before reading it: the next request answers', async () => {
+    // A peer that answers an upload 413 at once, keeps the connection open and stops reading, as an
+    // engine refusing an oversized batch can; reused, that connection held the next request 120 s.
+    let connections = 0;
+    const peer = net.createServer((socket) => {
+      connections++;
+      let head = '';
+      socket.on('data', (chunk) => {
+        head += chunk.toString('latin1');
+        if (!head.includes('\r\n\r\n')) return;
+        if (head.startsWith('POST')) {
+          socket.pause();
+          const body = JSON.stringify({ message: 'The provided payload reached the size limit.', code: 'payload_too_large' });
+          socket.write(`HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+        } else {
+          socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 23\r\n\r\n{"status":"available"}\n');
+        }
+        head = '';
+      });
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const single = new EngineClient({ url: `http://127.0.0.1:${(peer.address() as AddressInfo).port}`, connections: 1, timeoutMs: 60_000 });
+    try {
+      const refused = await single.addDocumentsNdjson('turns', [Buffer.alloc(16 * 1024 * 1024, 'a')], 'id').catch((caught: unknown) => caught);
+      expect(refused).toMatchObject({ engineCode: 'payload_too_large', httpStatus: 413 });
+      expect(await single.isHealthy()).toBe(true);
+      expect(connections).toBe(2);
+    } finally {
+      await single.close().catch(() => undefined);
+      peer.close();
+    }
   });
 });

@@ -54,6 +54,18 @@ describe('transcript-search serve', () => {
     expect(run.stderr()).toContain('API_KEYS_FILE');
   });
 
+  it('refuses to start, exit 78, when an API_KEYS_FILE entry has a field it does not know, naming the entry', async () => {
+    const typo = path.join(tmpdir(), `transcript-search-keys-${randomBytes(4).toString('hex')}.json`);
+    writeFileSync(typo, JSON.stringify([{ key: KEY, name: 'ops', role: 'admin' }, { key: `${KEY}-2`, name: 'support', role: 'search', companion: ['comp_a'] }]));
+    try {
+      const run = serve({ API_KEYS_FILE: typo });
+      expect(await run.exited).toBe(78);
+      expect(run.stderr()).toContain("API_KEYS_FILE: entry 1 ('support'): unknown field 'companion'");
+    } finally {
+      rmSync(typo, { force: true });
+    }
+  });
+
   it('binds it with API_KEYS_FILE and answers over HTTP to a valid key only', async () => {
     const run = serve({ HOST: '0.0.0.0', API_KEYS_FILE: keysFile });
     const lines = createInterface({ input: run.child.stderr! });

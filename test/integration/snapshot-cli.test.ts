@@ -16,9 +16,9 @@ const run = promisify(execFile);
 
 let engine: TestEngine;
 
-async function snapshot(env: Record<string, string>) {
+async function snapshot(env: Record<string, string>, command = 'snapshot') {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.resolve('dist/main.js'), 'snapshot'], { env: { PATH: process.env.PATH, LOG_LEVEL: 'error', ...env } });
+    const { stdout, stderr } = await run(process.execPath, [path.resolve('dist/main.js'), command], { env: { PATH: process.env.PATH, LOG_LEVEL: 'error', ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -77,3 +77,12 @@ describe('transcript-search snapshot', () => {
     }
   });
 });
+
+describe('transcript-search compact', () => {
+  it('says when the engine cannot compact (Meilisearch 1.21) and what rewrites the database instead', async () => {
+    const result = await snapshot({ MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix }, 'compact');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ compacted: [], reason: expect.stringMatching(/cannot compact indexes \(Meilisearch 1\.23 added it\).*--import-dump/) });
+  });
+});
+

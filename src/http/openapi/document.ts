@@ -44,8 +44,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import
 const ACCESS_NOTE: Record<Operation['access'], string> = {
   open: 'No key needed.',
   search: 'Any API key (when keys are configured).',
-  admin: 'An admin API key (when keys are configured); one limited to companions acts within them.',
-  'unscoped-admin': 'An admin API key without `companions` (when keys are configured).',
+  admin: 'An admin API key (when keys are configured); one with a scope acts within it.',
+  'unscoped-admin': 'An admin API key without a scope: no `companions`, `tenants` or `externalClients` (when keys are configured).',
 };
 
 /** Hono writes `/v1/sessions/:id`; OpenAPI writes `/v1/sessions/{id}`. */

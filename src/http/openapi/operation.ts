@@ -14,7 +14,7 @@ export type Operation = {
   tag: 'Search' | 'Sessions' | 'Clients' | 'Sync' | 'Operations' | 'Page';
   /**
    * Who may call it when API keys are configured: `open` needs no key, `search` any key, `admin` an
-   * admin key, `unscoped-admin` an admin key without `companions`. Without keys everything is open.
+   * admin key, `unscoped-admin` an admin key without a scope. Without keys everything is open.
    */
   access: 'open' | 'search' | 'admin' | 'unscoped-admin';
   /** The schema the handler validates its query with; absent when the handler reads no query. */

@@ -7,7 +7,7 @@ export const metricsOperations: Operation[] = [
   {
     method: 'get', path: '/metrics', tag: 'Operations', access: 'unscoped-admin',
     summary: 'Prometheus metrics: requests by route and status, sync counters per source, engine task failures',
-    description: 'With API keys configured, scrape with an admin key without companions (`authorization: Bearer KEY`); without keys the API, and so this, is reachable from loopback only.',
+    description: 'With API keys configured, scrape with an admin key without a scope (`authorization: Bearer KEY`); without keys the API, and so this, is reachable from loopback only.',
     success: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' },
   },
 ];

@@ -29,7 +29,7 @@ const REFUSAL_CODES: Record<RefusalReason, ErrorCode> = {
 export const sessionOperations: Operation[] = [
   {
     method: 'get', path: '/v1/sessions/:id', tag: 'Sessions', access: 'search', query: NoQuery, params: { id: SessionId },
-    summary: 'One session with all its turns in order (404 outside the key\'s companions)',
+    summary: 'One session with all its turns in order (404 outside the key\'s scope)',
     success: { status: 200, description: 'The session and its `turns`' },
   },
   {
