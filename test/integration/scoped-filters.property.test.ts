@@ -11,19 +11,34 @@ import { loadCorpusSample, type CorpusRow, type CorpusSample, type CorpusSession
 
 /**
  * Generated hostile values in every filter parameter and in `q`, through a scoped key's API against
- * the real engine: no answer ever holds a document, facet value or count of a companion outside the
- * scope, and no answer holds more than the filters (read as plain values) allow. Invalid values are
- * a 400, never a 5xx. Truths come from the raw corpus records, not from the product's own code.
+ * the real engine, for each kind of scope (companions, tenants, external clients): no answer ever
+ * holds a document, facet value or count outside the scope, and no answer holds more than the filters
+ * (read as plain, exact values) allow. Seeds include the variants of real ids the engine's own
+ * equality would take for them. Invalid values are a 400, never a 5xx. Truths come from the raw
+ * corpus records, not from the product's own code.
  */
 const KEY = 'scoped-property-key-0123456789';
 const FILTER_PARAMS = ['companionId', 'externalClientId', 'tenantId', 'tag'] as const;
 type FilterParam = (typeof FILTER_PARAMS)[number];
 type Request = Partial<Record<FilterParam, string[]>> & { q?: string; role?: 'user' | 'agent' };
 
+type ScopeKind = 'companions' | 'tenants' | 'externalClients';
+const OWNER: Record<ScopeKind, (session: CorpusSession) => string | null> = {
+  companions: (session) => session.companionId,
+  tenants: (session) => session.tenantId,
+  externalClients: (session) => session.clientId,
+};
+
 let engine: TestEngine;
 let sample: CorpusSample;
+let kind: ScopeKind;
 let scope: string[];
 let app: ReturnType<typeof createApp>;
+
+const inScope = (session: CorpusSession) => {
+  const owner = OWNER[kind](session);
+  return owner !== null && scope.includes(owner);
+};
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -42,7 +57,7 @@ function isInvalid(request: Request, maxQuery: number): boolean {
 function allows(request: Request, session: CorpusSession): boolean {
   const has = (values: string[] | undefined, value: string | null) => values === undefined || (value !== null && values.includes(value));
   return (
-    scope.includes(session.companionId) &&
+    inScope(session) &&
     has(request.companionId, session.companionId) &&
     has(request.externalClientId, session.clientId) &&
     has(request.tenantId, session.tenantId) &&
@@ -72,42 +87,56 @@ function tagsOf(tags: Record<string, string>): string[] {
 
 /** Every hit must satisfy the filters as plain values: a hostile value that matched more would show here. */
 function expectHitAllowed(request: Request, hit: { companionId: string; externalClientId: string | null; tenantId: string | null; tags: Record<string, string> }) {
-  expect(scope).toContain(hit.companionId);
   expect(allows(request, { sessionId: '', companionId: hit.companionId, clientId: hit.externalClientId, tenantId: hit.tenantId, tags: tagsOf(hit.tags) })).toBe(true);
 }
 
+const FACET_OF_KIND: Record<ScopeKind, string> = { companions: 'companionId', tenants: 'tenantId', externalClients: 'externalClientId' };
+
 function expectFacetsAllowed(facets: Record<string, Record<string, number>>) {
-  for (const companion of Object.keys(facets.companionId ?? {})) expect(scope).toContain(companion);
+  for (const value of Object.keys(facets[FACET_OF_KIND[kind]] ?? {})) expect(scope).toContain(value);
 }
 
 let requestArb: fc.Arbitrary<Request>;
 
 beforeAll(async () => {
   sample = await loadCorpusSample({ napster: 500, stride: 34, agents: 200 });
-  scope = [sample.companions[3]!, sample.companions[sample.companions.length - 2]!];
   engine = await createTestEngine('property');
   await writeSessions(engine.client, engine.names, sample.records.map(parseVendorSession), { wait: true });
+});
+
+/** A key of one scope kind, and requests built around sessions inside it with seeds from outside it. */
+function useScope(scopeKind: ScopeKind): void {
+  kind = scopeKind;
+  const owners = [...new Set(sample.sessions.map(OWNER[kind]).filter((owner): owner is string => owner !== null))].sort();
+  // Two ids of the kind, leaving others outside (the sample has only two tenants: one of them).
+  scope =
+    kind === 'companions'
+      ? [sample.companions[3]!, sample.companions[sample.companions.length - 2]!]
+      : owners.length > 2
+        ? [owners[0]!, owners[Math.floor(owners.length / 2)]!]
+        : [owners[0]!];
   app = createApp({
     engine: engine.client,
     names: engine.names,
     log: silentLogger,
-    keys: new ApiKeys([{ key: KEY, name: 'scoped', role: 'search', companions: scope }]),
+    keys: new ApiKeys([{ key: KEY, name: 'scoped', role: 'search', [kind]: scope }]),
   });
 
   const distinct = (values: Array<string | null>) => [...new Set(values.filter((value): value is string => value !== null))];
-  const outside = sample.sessions.filter((session) => !scope.includes(session.companionId));
+  const outside = sample.sessions.filter((session) => !inScope(session));
   const outsideValues: Record<FilterParam, string[]> = {
     companionId: distinct(outside.map((s) => s.companionId)),
     externalClientId: distinct(outside.map((s) => s.clientId)),
     tenantId: distinct(outside.map((s) => s.tenantId)),
     tag: distinct(outside.flatMap((s) => s.tags)),
   };
-  // Seeds for hostile values: ids outside the scope, so an escape that worked would reach them.
-  const seeds = [...outsideValues.companionId, ...outsideValues.externalClientId.slice(0, 20), ...outsideValues.tag.slice(0, 10)];
+  // Seeds for hostile values: ids outside the scope, so an escape that worked would reach them, and
+  // the scope's own ids, whose engine-equal variants (other case, width, spaces) are other ids.
+  const seeds = [...outsideValues.companionId, ...outsideValues.externalClientId.slice(0, 20), ...outsideValues.tag.slice(0, 10), ...scope];
   const hostile = hostileValue(seeds);
   // Tags must look like key:value to pass validation; most hostile ones do, so they reach the engine.
   const hostileTag = fc.oneof(hostile, fc.tuple(fc.constantFrom('channel', 'environment', 'split'), hostile).map(([key, value]) => `${key}:${value}`));
-  const inScopeSessions = sample.sessions.filter((session) => scope.includes(session.companionId));
+  const inScopeSessions = sample.sessions.filter(inScope);
   const words = fc.constantFrom('the', 'thank you', '"thank you"', 'reservation', 'i would like', 'coffee', 'please');
 
   // Built around a session in scope, so that many requests do match something and a filter that
@@ -120,7 +149,9 @@ beforeAll(async () => {
       tag: session.tags,
     };
     const extra = (name: FilterParam) =>
-      fc.oneof({ arbitrary: fc.constantFrom(...outsideValues[name]), weight: 1 }, { arbitrary: name === 'tag' ? hostileTag : hostile, weight: 2 });
+      outsideValues[name].length === 0
+        ? name === 'tag' ? hostileTag : hostile
+        : fc.oneof({ arbitrary: fc.constantFrom(...outsideValues[name]), weight: 1 }, { arbitrary: name === 'tag' ? hostileTag : hostile, weight: 2 });
     const values = (name: FilterParam) =>
       own[name].length === 0
         ? fc.array(extra(name), { minLength: 1, maxLength: 3 })
@@ -152,14 +183,16 @@ beforeAll(async () => {
         return request;
       });
   });
-});
+}
 
 afterAll(async () => {
   await engine?.drop();
 });
 
-describe('a scoped key under generated hostile filters', () => {
-  it('never receives turns, or turn facets, of another companion, nor more than the filters allow', async () => {
+describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scoped by %s under generated hostile filters', (scopeKind) => {
+  beforeAll(() => useScope(scopeKind));
+
+  it('never receives turns, or turn facets, outside its scope, nor more than the filters allow', async () => {
     await fc.assert(
       fc.asyncProperty(requestArb, fc.integer({ min: 1, max: 20 }), async (request, hitsPerPage) => {
         const { status, body } = await call(url('/v1/search/turns', request, { hitsPerPage: String(hitsPerPage), facets: 'companionId,externalClientId,tenantId,tags' }));
@@ -173,11 +206,11 @@ describe('a scoped key under generated hostile filters', () => {
         expectFacetsAllowed(body.facets);
         expect(body.totalHits).toBeLessThanOrEqual(sample.rows.filter((row) => allowsTurn(request, row)).length);
       }),
-      { numRuns: 2_000 },
+      { numRuns: 800 },
     );
   });
 
-  it('never receives sessions, session facets or stats of another companion', async () => {
+  it('never receives sessions, session facets or stats outside its scope', async () => {
     await fc.assert(
       fc.asyncProperty(requestArb, fc.integer({ min: 1, max: 20 }), async (request, hitsPerPage) => {
         const { status, body } = await call(url('/v1/search/sessions', request, { hitsPerPage: String(hitsPerPage), facets: 'companionId,externalClientId,tenantId,tags' }));
@@ -192,11 +225,11 @@ describe('a scoped key under generated hostile filters', () => {
         expect(body.totalHits).toBeLessThanOrEqual(bound);
         expect(body.stats.count).toBeLessThanOrEqual(bound);
       }),
-      { numRuns: 800 },
+      { numRuns: 300 },
     );
   });
 
-  it('never lists facet values of another companion, nor counts beyond what the filters allow', async () => {
+  it('never lists facet values outside its scope, nor counts beyond what the filters allow', async () => {
     const facetArb = fc.constantFrom('companionId', 'externalClientId', 'tenantId', 'tags');
     await fc.assert(
       fc.asyncProperty(requestArb, facetArb, async ({ role: _role, q, ...filters }, facet) => {
@@ -217,18 +250,18 @@ describe('a scoped key under generated hostile filters', () => {
           expect(count).toBeGreaterThan(0);
         }
       }),
-      { numRuns: 600 },
+      { numRuns: 250 },
     );
   });
 
-  it('gets a 404 for every session id but those of its own companions', async () => {
-    const inScope = new Set(sample.sessions.filter((s) => scope.includes(s.companionId)).map((s) => s.sessionId));
+  it('gets a 404 for every session id but those in its scope', async () => {
+    const mine = new Set(sample.sessions.filter(inScope).map((s) => s.sessionId));
     const ids = sample.sessions.map((s) => s.sessionId);
     const idArb = fc.oneof(fc.constantFrom(...ids), hostileValue(ids.slice(0, 50)));
     await fc.assert(
       fc.asyncProperty(idArb, async (id) => {
         const { status, body } = await call(`/v1/sessions/${encodeURIComponent(id)}`);
-        if (inScope.has(id)) {
+        if (mine.has(id)) {
           expect(status).toBe(200);
           expect(body.sessionId).toBe(id);
           return;
@@ -236,7 +269,7 @@ describe('a scoped key under generated hostile filters', () => {
         expect(status).toBe(404);
         expect(body.error.code).toBe('not_found');
       }),
-      { numRuns: 400 },
+      { numRuns: 150 },
     );
   });
 });
