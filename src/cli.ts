@@ -7,6 +7,7 @@ import { forgetClient } from './ingest/forget-client.js';
 import { ForgottenClients } from './ingest/forgotten.js';
 import { connectEngine, openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 import { createSnapshot } from './engine/snapshot.js';
+import { markedText } from './engine/highlight.js';
 import { indexNames } from './engine/indexes.js';
 import { startServer } from './serve.js';
 import { runDemo } from './demo/run-demo.js';
@@ -275,8 +276,7 @@ async function searchCommand(config: Config, args: string[], io: CliIo): Promise
     }
     io.stdout(`${result.totalHits} ${kind} match\n`);
     for (const hit of result.hits) {
-      const text = 'snippet' in hit ? hit.snippet : hit.highlight;
-      const plain = text.replace(/<\/?mark>/g, '*').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+      const plain = markedText('snippet' in hit ? hit.snippet : hit.highlight, '*');
       const where = 'turnIndex' in hit ? `${hit.sessionId}#${hit.turnIndex} ${hit.role}` : `${hit.sessionId} (${hit.turnCount} turns)`;
       io.stdout(`${where} [${hit.companionId ?? '-'}]: ${plain}\n`);
     }

@@ -7,6 +7,7 @@ import {
   type SessionDocument,
   type TurnDocument,
 } from '../engine/documents.js';
+import { withoutMarks } from '../engine/highlight.js';
 import type { Session } from '../model.js';
 import { InvalidRecordError } from '../sources/source.js';
 import { checkSessionLimits } from './limits.js';
@@ -82,7 +83,7 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       source: session.source,
       turnIndex: turn.turnIndex,
       role: turn.role,
-      text: wellFormed(turn.text),
+      text: withoutMarks(wellFormed(turn.text)),
       timestamp: turn.timestamp,
       offsetSeconds: turn.offsetSeconds,
       companionId,

@@ -33,30 +33,3 @@ export function sortFor(request: Pick<SearchRequest, 'sort'>, attribute: string)
   if (request.sort === 'oldest') return [`${attribute}:asc`];
   return undefined;
 }
-
-/**
- * Highlight markers: private-use characters that do not occur in transcripts, so the engine's
- * formatted text can be HTML-escaped first and the markers turned into <mark> after.
- */
-export const MARK_START = '\uE000';
-export const MARK_END = '\uE001';
-
-export function highlightParams(crop: boolean): Record<string, unknown> {
-  return {
-    attributesToHighlight: ['text'],
-    highlightPreTag: MARK_START,
-    highlightPostTag: MARK_END,
-    ...(crop ? { attributesToCrop: ['text'], cropLength: 32, cropMarker: '…' } : {}),
-  };
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
-}
-
-/** Engine-formatted text → HTML-escaped text whose only tags are <mark>…</mark>. */
-export function markedHtml(formatted: string): string {
-  return escapeHtml(formatted).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
-}

@@ -4,7 +4,8 @@ import { NotFoundError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
 import type { SearchRequest } from './params.js';
 import { presentSession } from './present.js';
-import { buildFilter, highlightParams, markedHtml, sortFor } from './query.js';
+import { highlightParams } from '../engine/highlight.js';
+import { buildFilter, sortFor } from './query.js';
 import { facetAttribute, numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
 import { sessionTurns, withinScope, type SearchDeps } from './turns.js';
 
@@ -86,7 +87,7 @@ export async function searchSessions(
     const match = matchedTurn.get(doc.sessionId);
     return {
       ...presentSession(doc),
-      snippet: markedHtml(match ? match.text : (doc.preview ?? '')),
+      snippet: match ? match.text : (doc.preview ?? ''),
       matchedTurnIndex: match?.turnIndex ?? null,
     };
   });

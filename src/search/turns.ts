@@ -6,7 +6,8 @@ import { inScope, type Scope } from '../model.js';
 import type { Logger } from '../logger.js';
 import type { SearchRequest } from './params.js';
 import { presentTurn, type TurnView } from './present.js';
-import { buildFilter, highlightParams, markedHtml, sortFor } from './query.js';
+import { highlightParams } from '../engine/highlight.js';
+import { buildFilter, sortFor } from './query.js';
 import { facetAttribute, searchPage, type SearchPage } from './results.js';
 
 export type SearchDeps = { engine: EngineClient; names: IndexNames; log?: Logger };
@@ -47,7 +48,7 @@ export async function searchTurns(deps: SearchDeps, request: SearchRequest, scop
   });
   const hits: TurnHit[] = withinScope(deps, response.hits, scope).map((doc) => ({
     ...presentTurn(doc),
-    highlight: markedHtml(doc._formatted?.text ?? doc.text),
+    highlight: doc._formatted?.text ?? doc.text,
   }));
   if (request.context > 0 && hits.length > 0) await attachContext(deps, hits, request.context);
   return searchPage(hits, response, request);

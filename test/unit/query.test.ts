@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exactKey } from '../../src/engine/documents.js';
 import type { SearchFilters } from '../../src/search/params.js';
-import { MARK_END, MARK_START, buildFilter, escapeHtml, highlightParams, markedHtml, sortFor } from '../../src/search/query.js';
+import { MARK_END, MARK_START, escapeHtml, highlightParams, markedHtml, markedText, withoutMarks } from '../../src/engine/highlight.js';
+import { buildFilter, sortFor } from '../../src/search/query.js';
 
 function filters(overrides: Partial<SearchFilters> = {}): SearchFilters {
   return { companionId: [], externalClientId: [], tenantId: [], tags: [], knowledgeBaseId: [], functions: [], faqIds: [], ...overrides };
@@ -152,3 +153,18 @@ describe('markedHtml', () => {
     expect(markedHtml('')).toBe('');
   });
 });
+
+describe('markedText', () => {
+  it('draws the marks as the caller wants, leaving the text as it is', () => {
+    expect(markedText(`a ${MARK_START}<b>${MARK_END} & c`, '*')).toBe('a *<b>* & c');
+    expect(markedText(`${MARK_START}x${MARK_END}`, '[', ']')).toBe('[x]');
+  });
+});
+
+describe('withoutMarks', () => {
+  it('removes the two mark characters, so stored text can never fake a highlight', () => {
+    expect(withoutMarks(`a${MARK_START}b${MARK_END}c`)).toBe('abc');
+    expect(withoutMarks('plain')).toBe('plain');
+  });
+});
+

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { markedHtml } from '../../engine/highlight.js';
 import { facetValues, SearchableFacet } from '../../search/facet-values.js';
 import { FacetValuesQuery, parseSearchRequest, SessionsQuery, TurnsQuery } from '../../search/params.js';
 import { searchSessions } from '../../search/sessions.js';
@@ -27,12 +28,14 @@ export const searchOperations: Operation[] = [
 export function registerSearchRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/v1/search/turns', async (c) => {
     const request = parseSearchRequest(queryArrays(c), 'turns');
-    return c.json(await searchTurns(deps, request, c.get('caller')));
+    const page = await searchTurns(deps, request, c.get('caller'));
+    return c.json({ ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) });
   });
 
   app.get('/v1/search/sessions', async (c) => {
     const request = parseSearchRequest(queryArrays(c), 'sessions');
-    return c.json(await searchSessions(deps, request, c.get('caller')));
+    const page = await searchSessions(deps, request, c.get('caller'));
+    return c.json({ ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) });
   });
 
   app.get('/v1/facets/:name', async (c) => {
