@@ -36,8 +36,8 @@ export async function bulkPush(
     await ensureIndexes(engine, names);
   } else {
     await engine.waitForTasks([
-      await engine.enqueue('POST', '/indexes', { body: { uid: names.turns, primaryKey: 'id' } }),
-      await engine.enqueue('POST', '/indexes', { body: { uid: names.sessions, primaryKey: 'id' } }),
+      await engine.createIndex(names.turns, 'id'),
+      await engine.createIndex(names.sessions, 'id'),
     ]);
   }
   const cpu = cpuMeter({ engine: target.pid });
@@ -73,5 +73,5 @@ export async function warmUpEngine(engine: EngineClient, batches: NdjsonBatches,
   const uid = 'bench_warmup';
   const text = (await readFile(batches.turns[0]!, 'utf8')).split('\n', lines).join('\n');
   await engine.waitForTask(await engine.addDocumentsNdjson(uid, text, 'id'));
-  await engine.waitForTask(await engine.enqueue('DELETE', `/indexes/${uid}`));
+  await engine.waitForTask(await engine.deleteIndex(uid));
 }

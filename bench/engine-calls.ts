@@ -1,4 +1,4 @@
-import type { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { EngineClient } from '../src/engine/client.js';
 import type { IndexNames } from '../src/engine/indexes.js';
 import { createApp } from '../src/http/app.js';
@@ -11,33 +11,21 @@ import type { BenchQuery } from './queries.js';
  * requests (same paths, same bodies, in the same order) straight to the engine. So the direct side
  * follows the product's query building as it changes, and the difference is what the API layer costs.
  */
-type Method = Parameters<EngineClient['request']>[0];
-type RequestOptions = NonNullable<Parameters<EngineClient['request']>[2]>;
+export type EngineCall = { method: string; path: string; body?: string | Buffer; contentType?: string };
 
-export type EngineCall = { method: Method; path: string; body?: string | Buffer; contentType?: string };
-
-class RecordingEngineClient extends EngineClient {
-  calls: EngineCall[] = [];
-
-  override request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    this.calls.push(engineCall(method, path, options));
-    return super.request<T>(method, path, options);
-  }
-}
-
-/** The request EngineClient sends for these arguments (its path and body rules, mirrored). */
-function engineCall(method: Method, path: string, options: RequestOptions): EngineCall {
-  let fullPath = path;
-  if (options.query) {
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query)) if (value !== undefined) search.set(key, String(value));
-    if (search.size > 0) fullPath += `?${search}`;
-  }
-  if (options.body === undefined) return { method, path: fullPath };
-  if (typeof options.body === 'string' || Buffer.isBuffer(options.body)) {
-    return { method, path: fullPath, body: options.body, contentType: options.contentType ?? 'application/json' };
-  }
-  return { method, path: fullPath, body: JSON.stringify(options.body), contentType: 'application/json' };
+/**
+ * The engine client of the API, over a dispatcher that notes every request as it goes out: the
+ * client builds its requests itself, and nothing here copies how.
+ */
+function recordingClient(engine: { url: string; apiKey: string }, calls: EngineCall[][]): { client: EngineClient; pool: Pool } {
+  const pool = new Pool(engine.url, { connections: 8 });
+  const recording = pool.compose((dispatch) => (options, handler) => {
+    const headers = options.headers as Record<string, string> | undefined;
+    const body = typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : undefined;
+    calls.at(-1)!.push({ method: options.method, path: options.path, body, contentType: headers?.['content-type'] });
+    return dispatch(options, handler);
+  });
+  return { client: new EngineClient({ url: engine.url, apiKey: engine.apiKey, dispatcher: recording }), pool };
 }
 
 export async function recordEngineCalls(
@@ -45,18 +33,20 @@ export async function recordEngineCalls(
   names: IndexNames,
   queries: BenchQuery[],
 ): Promise<Map<string, EngineCall[]>> {
-  const client = new RecordingEngineClient({ url: engine.url, apiKey: engine.apiKey });
+  const calls: EngineCall[][] = [];
+  const { client, pool } = recordingClient(engine, calls);
   const app = createApp({ engine: client, names, log: silentLogger });
   const recorded = new Map<string, EngineCall[]>();
   try {
     for (const query of queries) {
-      client.calls = [];
+      calls.push([]);
       const response = await app.request(query.path);
       if (response.status !== 200) throw new Error(`${query.name}: ${query.path} answered ${response.status}: ${await response.text()}`);
-      recorded.set(query.name, client.calls);
+      recorded.set(query.name, calls.at(-1)!);
     }
   } finally {
     await client.close();
+    await pool.close();
   }
   return recorded;
 }
@@ -66,7 +56,7 @@ export async function replayEngineCalls(pool: Pool, apiKey: string, calls: Engin
   for (const call of calls) {
     const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
     if (call.contentType) headers['content-type'] = call.contentType;
-    const response = await pool.request({ method: call.method, path: call.path, headers, body: call.body });
+    const response = await pool.request({ method: call.method as Dispatcher.HttpMethod, path: call.path, headers, body: call.body });
     const text = await response.body.text();
     if (response.statusCode !== 200) throw new Error(`engine ${call.method} ${call.path} answered ${response.statusCode}: ${text.slice(0, 200)}`);
   }

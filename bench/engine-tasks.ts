@@ -97,7 +97,7 @@ export function lastFinishedAt(tasks: TaskTiming[]): number {
 export async function deleteIndexes(engine: EngineClient, uids: string[]): Promise<void> {
   const tasks: number[] = [];
   for (const uid of uids) {
-    if (await engine.getIndex(uid)) tasks.push(await engine.enqueue('DELETE', `/indexes/${encodeURIComponent(uid)}`));
+    if (await engine.getIndex(uid)) tasks.push(await engine.deleteIndex(uid));
   }
   await engine.waitForTasks(tasks);
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { EngineCall } from './engine-calls.js';
 
 /**
@@ -24,7 +24,7 @@ process.once('message', (message) => {
     for (const call of list) {
       const headers: Record<string, string> = { authorization: `Bearer ${setup.apiKey}` };
       if (call.contentType) headers['content-type'] = call.contentType;
-      const engineResponse = await pool.request({ method: call.method, path: call.path, headers, body: call.body });
+      const engineResponse = await pool.request({ method: call.method as Dispatcher.HttpMethod, path: call.path, headers, body: call.body });
       answer = JSON.parse(await engineResponse.body.text());
     }
     response.writeHead(200, { 'content-type': 'application/json' });

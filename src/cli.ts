@@ -15,7 +15,9 @@ import { importFiles } from './ingest/import-files.js';
 import { searchSessions } from './search/sessions.js';
 import { searchTurns } from './search/turns.js';
 import { parseSearchRequest } from './search/params.js';
-import type { SyncSummary } from './ingest/pipeline.js';
+import type { SyncSummary } from './ingest/sync-pass.js';
+import { ingestDeps } from './ingest/deps.js';
+import { sumCounts } from './ingest/sync-counts.js';
 
 const USAGE = `Usage: transcript-search <command>
 
@@ -63,11 +65,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       case 'sync':
         return await syncCommand(config, log, rest, io);
       case 'import':
-        return await importCommand(config, rest, io);
+        return await importCommand(config, log, rest, io);
       case 'search':
         return await searchCommand(config, rest, io);
       case 'forget':
-        return await forgetCommand(config, rest, io);
+        return await forgetCommand(config, log, rest, io);
       case 'snapshot':
         return await snapshotCommand(config, rest, io);
       case 'compact':
@@ -198,7 +200,11 @@ async function syncCommand(config: Config, log: Logger, args: string[], io: CliI
   }
   const engine = await openEngine(config);
   try {
-    const controller = new SyncController({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log, sources: factories, concurrency: config.sourceConcurrency });
+    const controller = new SyncController({
+      ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
+      sources: factories,
+      concurrency: config.sourceConcurrency,
+    });
     const showProgress = io.stderr.isTTY === true;
     const summaries = await controller.run({
       full: values.full,
@@ -216,28 +222,18 @@ async function syncCommand(config: Config, log: Logger, args: string[], io: CliI
 }
 
 function syncTotals(summaries: SyncSummary[]) {
-  const sum = (key: 'sessions' | 'turns' | 'skipped' | 'failed' | 'unchanged' | 'deleted' | 'vanished' | 'refused' | 'retries') =>
-    summaries.reduce((total, summary) => total + summary[key], 0);
   return {
-    sessions: sum('sessions'),
-    turns: sum('turns'),
-    skipped: sum('skipped'),
-    failed: sum('failed'),
-    unchanged: sum('unchanged'),
-    deleted: sum('deleted'),
-    vanished: sum('vanished'),
-    refused: sum('refused'),
-    retries: sum('retries'),
+    ...sumCounts(summaries),
     durationMs: Math.max(0, ...summaries.map((summary) => summary.durationMs)),
     sources: summaries.map(({ skippedSessions, ...summary }) => ({ ...summary, skippedSessions: skippedSessions.slice(0, 20) })),
   };
 }
 
-async function importCommand(config: Config, files: string[], io: CliIo): Promise<number> {
+async function importCommand(config: Config, log: Logger, files: string[], io: CliIo): Promise<number> {
   if (files.length === 0) throw new AppError('bad_request', 'import needs at least one FILE');
   const engine = await openEngine(config);
   try {
-    const result = await importFiles({ engine: engine.client, names: engine.names }, files, (problem) => io.stderr.write(`${problem}\n`));
+    const result = await importFiles(ingestDeps({ engine: engine.client, names: engine.names, log }), files, (problem) => io.stderr.write(`${problem}\n`));
     io.stdout(`${JSON.stringify(result)}\n`);
     return result.skipped > 0 || result.refused > 0 ? 2 : 0;
   } finally {
@@ -286,7 +282,7 @@ async function searchCommand(config: Config, args: string[], io: CliIo): Promise
   }
 }
 
-async function forgetCommand(config: Config, args: string[], io: CliIo): Promise<number> {
+async function forgetCommand(config: Config, log: Logger, args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: { undo: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } },
@@ -307,7 +303,7 @@ async function forgetCommand(config: Config, args: string[], io: CliIo): Promise
       if (!removed) throw new AppError('not_found', `Client '${clientId}' is not forgotten`);
       io.stdout(`${JSON.stringify({ externalClientId: clientId, reenabled: true, forgotten: removed })}\n`);
     } else {
-      io.stdout(`${JSON.stringify(await forgetClient({ engine: engine.client, names: engine.names }, clientId, { by: 'cli' }))}\n`);
+      io.stdout(`${JSON.stringify(await forgetClient(ingestDeps({ engine: engine.client, names: engine.names, log }), clientId, { by: 'cli' }))}\n`);
     }
     return 0;
   } finally {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineClient, EngineTask } from './engine/client.js';
+import { SYNC_COUNTS, emptyCounts, type SyncCount, type SyncCounts } from './ingest/sync-counts.js';
 
 /**
  * What `GET /metrics` exposes, in one registry per instance: tests build many apps in one process,
@@ -8,16 +9,17 @@ import type { EngineClient, EngineTask } from './engine/client.js';
  * Labels are bounded on purpose: HTTP metrics are labelled with the route pattern
  * (`/v1/sessions/:id`), never the raw path, and sync metrics with the source name.
  */
-export type SyncCount = 'sessions' | 'turns' | 'skipped' | 'failed' | 'refused' | 'retries';
-
-const SYNC_COUNTS: readonly SyncCount[] = ['sessions', 'turns', 'skipped', 'failed', 'refused', 'retries'];
-
 const SYNC_HELP: Record<SyncCount, string> = {
+  listed: 'Sessions the sources listed to sync passes',
   sessions: 'Sessions indexed by sync passes',
   turns: 'Turns (utterances) indexed by sync passes',
+  unchanged: 'Listed sessions already indexed and closed, left as they were',
   skipped: 'Sessions skipped as malformed (recorded with the reason in GET /v1/sync)',
   failed: 'Sessions that could not be loaded from the source (retried by the next pass)',
+  vanished: 'Sessions listed, then gone from the source when loaded',
+  deleted: 'Indexed sessions removed because their source no longer has them',
   refused: 'Sessions not written because their client is forgotten',
+  requests: 'Requests sync passes made to the sources',
   retries: 'Requests to the source that were retried (5xx, 429, network errors)',
 };
 
@@ -102,8 +104,8 @@ export class Metrics {
    * Starts following one sync pass. `progress` takes running totals, as the pipeline reports them,
    * and adds what grew since the last call, so counters move during a long pass, not only at its end.
    */
-  syncPass(source: string): { progress(totals: Partial<Record<SyncCount, number>>): void; finished(result: 'success' | 'error' | 'interrupted'): void } {
-    const reported: Record<SyncCount, number> = { sessions: 0, turns: 0, skipped: 0, failed: 0, refused: 0, retries: 0 };
+  syncPass(source: string): { progress(totals: Partial<SyncCounts>): void; finished(result: 'success' | 'error' | 'interrupted'): void } {
+    const reported = emptyCounts();
     this.#syncRunning.set({ source }, 1);
     return {
       progress: (totals) => {

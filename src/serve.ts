@@ -6,6 +6,7 @@ import { OPEN_API_SIGNER } from './engine/token-signers.js';
 import { ConfigError } from './errors.js';
 import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
+import { ingestDeps } from './ingest/deps.js';
 import { SyncController } from './ingest/sync-controller.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -31,9 +32,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const metrics = new Metrics({ processMetrics: true });
   metrics.observeEngine(engine.client);
   const sync = new SyncController({
-    engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS),
-    names: engine.names,
-    log,
+    ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
     sources: sourceFactories(config),
     concurrency: config.sourceConcurrency,
     metrics,

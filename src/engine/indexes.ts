@@ -95,7 +95,7 @@ export const stateSettings: Settings = {
  * settings are in place would be indexed twice (once with defaults, once on the settings change).
  */
 export async function ensureIndexes(client: EngineClient, names: IndexNames): Promise<void> {
-  const specs: Array<[string, object]> = [
+  const specs: Array<[string, Settings]> = [
     [names.turns, turnsSettings],
     [names.sessions, sessionsSettings],
     [names.state, stateSettings],
@@ -103,9 +103,9 @@ export async function ensureIndexes(client: EngineClient, names: IndexNames): Pr
   const tasks: number[] = [];
   for (const [uid, settings] of specs) {
     if (!(await client.getIndex(uid))) {
-      tasks.push(await client.enqueue('POST', '/indexes', { body: { uid, primaryKey: 'id' } }));
+      tasks.push(await client.createIndex(uid, 'id'));
     }
-    tasks.push(await client.enqueue('PATCH', `/indexes/${encodeURIComponent(uid)}/settings`, { body: settings }));
+    tasks.push(await client.updateSettings(uid, settings));
   }
   await client.waitForTasks(tasks);
 }

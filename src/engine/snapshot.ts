@@ -1,8 +1,11 @@
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, EngineError } from '../errors.js';
-import type { EngineConnection } from '../runtime.js';
+import type { EngineClient } from './client.js';
 import { embeddedSnapshotFile } from './embedded.js';
+
+/** The engine as the operator configured it: its client holds the key given (see runtime.ts). */
+type SnapshotTarget = { client: EngineClient; url: string; isMaster: boolean; embedded?: { dataDir: string } };
 
 /**
  * `transcript-search snapshot`: asks the engine for a snapshot of its whole database (every index,
@@ -14,11 +17,11 @@ export type SnapshotResult = { taskUid: number; status: string; durationMs: numb
 /** A large database takes a while to copy; the engine finishes the snapshot even if we stop waiting. */
 const SNAPSHOT_TIMEOUT_MS = 6 * 3_600_000;
 
-export async function createSnapshot(connection: EngineConnection): Promise<SnapshotResult> {
+export async function createSnapshot(connection: SnapshotTarget): Promise<SnapshotResult> {
   const started = Date.now();
   let taskUid: number;
   try {
-    taskUid = await connection.client.enqueue('POST', '/snapshots');
+    taskUid = await connection.client.createSnapshot();
   } catch (error) {
     if (error instanceof EngineError && ['invalid_api_key', 'missing_authorization_header'].includes(error.engineCode ?? '')) {
       throw new ConfigError(

@@ -13,6 +13,7 @@ import type { SyncController } from '../ingest/sync-controller.js';
 import type { SourceName } from '../config.js';
 import { isScoped } from '../model.js';
 import type { SessionSource } from '../sources/source.js';
+import { ingestDeps, type IngestDeps } from '../ingest/deps.js';
 import { guardAgainstBrowserPages } from './browser-guard.js';
 import { requireJsonBody } from './json-body.js';
 import { observeRequests } from './observe.js';
@@ -44,7 +45,12 @@ export type AppDeps = {
   metrics?: Metrics;
   /** The configured vendor APIs, for what the API fetches from them on request (recording links). */
   vendors?: Partial<Record<SourceName, SessionSource>>;
+  /** What pushes and forgets write with (hooks included); default: built from engine, names and log. */
+  ingest?: IngestDeps;
 };
+
+/** What route handlers receive: the app's dependencies, the ingest ones settled. */
+export type RouteDeps = AppDeps & { ingest: IngestDeps };
 
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };
 
@@ -67,7 +73,8 @@ const OPERATIONS = [
   ...uiOperations,
 ];
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(appDeps: AppDeps): Hono<AppEnv> {
+  const deps: RouteDeps = { ...appDeps, ingest: appDeps.ingest ?? ingestDeps(appDeps) };
   const app = new Hono<AppEnv>();
   const metrics = deps.metrics ?? new Metrics();
 

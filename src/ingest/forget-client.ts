@@ -1,13 +1,10 @@
-import type { EngineClient } from '../engine/client.js';
 import type { SessionDocument } from '../engine/documents.js';
-import type { IndexNames } from '../engine/indexes.js';
 import { BadRequestError, errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
 import { SourceKind, inScope, type Scope } from '../model.js';
-import { SESSION_LIMITS } from './limits.js';
 import { clientFilter, deleteClient, deleteWhere, type Deleted } from './delete.js';
-import { ForgottenClients, type ForgetEntry } from './forgotten.js';
-import { SyncStateStore } from './sync-state.js';
+import type { IngestDeps } from './deps.js';
+import type { ForgetEntry } from './forgotten.js';
+import { SESSION_LIMITS } from './limits.js';
 
 export type ForgetResult = {
   externalClientId: string;
@@ -28,15 +25,11 @@ export type ForgetResult = {
  * recorded in advance (its sessions are refused when they arrive), so a scoped key cannot tell "never
  * existed" from "forgotten by someone else", nor see another scope's forget.
  */
-export async function forgetClient(
-  deps: { engine: EngineClient; names: IndexNames; log?: Logger },
-  externalClientId: string,
-  options: { scope?: Scope; by: string },
-): Promise<ForgetResult> {
+export async function forgetClient(deps: IngestDeps, externalClientId: string, options: { scope?: Scope; by: string }): Promise<ForgetResult> {
   const { engine, names } = deps;
   checkClientId(externalClientId);
   const scope = options.scope ?? {};
-  const forgotten = await new ForgottenClients(engine, names).record(externalClientId, scope, options.by);
+  const forgotten = await deps.forgotten.record(externalClientId, scope, options.by);
   const sessions: string[] = [];
   for await (const doc of engine.documents<SessionDocument>(names.sessions, { filter: clientFilter(externalClientId, scope), fields: ['sessionId', 'externalClientId', 'companionId', 'tenantId'] })) {
     // The filter is exact; the documents are checked again before anything is deleted.
@@ -44,7 +37,7 @@ export async function forgetClient(
     sessions.push(doc.sessionId);
   }
   const { taskUids, ...deleted } = await deleteClient(engine, names, externalClientId, scope);
-  await dropFromCheckpoints(engine, names, new Set(sessions));
+  await dropFromCheckpoints(deps, new Set(sessions));
   await forgetTasks(deps, taskUids);
   return { externalClientId, deleted, forgotten };
 }
@@ -58,18 +51,18 @@ function checkClientId(externalClientId: string): void {
 }
 
 /** Removes the given tasks from the engine's task list; a failure leaves them, which is logged, not fatal. */
-async function forgetTasks(deps: { engine: EngineClient; log?: Logger }, taskUids: number[]): Promise<void> {
+async function forgetTasks(deps: Pick<IngestDeps, 'engine' | 'log'>, taskUids: number[]): Promise<void> {
   try {
     await deps.engine.deleteTasks(taskUids);
   } catch (error) {
-    deps.log?.warn('could not remove the forget\'s tasks from the engine task list', { error: errorMessage(error) });
+    deps.log.warn('could not remove the forget\'s tasks from the engine task list', { error: errorMessage(error) });
   }
 }
 
 /** Open sessions are revisited by id on every sync; a forgotten one must not be. */
-async function dropFromCheckpoints(engine: EngineClient, names: IndexNames, sessionIds: ReadonlySet<string>): Promise<void> {
+async function dropFromCheckpoints(deps: IngestDeps, sessionIds: ReadonlySet<string>): Promise<void> {
   if (sessionIds.size === 0) return;
-  const store = new SyncStateStore(engine, names);
+  const store = deps.checkpoints;
   for (const source of SourceKind.options) {
     const status = await store.get(source);
     if (!status) continue;
@@ -86,13 +79,13 @@ async function dropFromCheckpoints(engine: EngineClient, names: IndexNames, sess
  * those clients' sessions again closes that window; a forget recorded after this check deletes on its
  * own, after everything the writer wrote.
  */
-export async function eraseClientsForgottenSince(engine: EngineClient, names: IndexNames, since: string, clients?: ReadonlySet<string>): Promise<void> {
-  const records = clients ? (await new ForgottenClients(engine, names).find(clients)).records() : await new ForgottenClients(engine, names).list();
+export async function eraseClientsForgottenSince(deps: IngestDeps, since: string, clients?: ReadonlySet<string>): Promise<void> {
+  const records = clients ? (await deps.forgotten.find(clients)).records() : await deps.forgotten.list();
   const taskUids: number[] = [];
   for (const record of records) {
     for (const entry of record.entries) {
-      if (entry.forgottenAt >= since) taskUids.push(...(await deleteWhere(engine, names, clientFilter(record.externalClientId, entry.scope))).taskUids);
+      if (entry.forgottenAt >= since) taskUids.push(...(await deleteWhere(deps.engine, deps.names, clientFilter(record.externalClientId, entry.scope))).taskUids);
     }
   }
-  await forgetTasks({ engine }, taskUids);
+  await forgetTasks(deps, taskUids);
 }

@@ -130,17 +130,6 @@ function forgottenDocumentId(externalClientId: string): string {
   return `forgotten-${createHash('sha256').update(externalClientId).digest('hex')}`;
 }
 
-/** For writers given a batch (push, import): which sessions they may write, and which to refuse. */
-export async function filterForgotten<T extends ClientOwned>(
-  engine: EngineClient,
-  names: IndexNames,
-  sessions: readonly T[],
-): Promise<{ kept: T[]; refused: T[] }> {
-  const clients = sessions.flatMap((session) => (session.externalClientId === null ? [] : [session.externalClientId]));
-  const forgotten = await new ForgottenClients(engine, names).find(clients);
-  return forgotten.partition(sessions);
-}
-
 export function refusalReason(externalClientId: string | null): string {
   return `client '${(externalClientId ?? '').slice(0, 100)}' was forgotten; its sessions are refused until an operator re-enables it`;
 }

@@ -2,9 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { EngineClient } from '../engine/client.js';
-import type { IndexNames } from '../engine/indexes.js';
 import { AppError, errorMessage } from '../errors.js';
+import type { IngestDeps } from './deps.js';
 import { intakeRecords } from './intake.js';
 
 /**
@@ -18,7 +17,7 @@ export type ImportResult = { files: number; sessions: number; turns: number; ski
 const CHUNK = 1_000;
 
 export async function importFiles(
-  deps: { engine: EngineClient; names: IndexNames },
+  deps: IngestDeps,
   files: string[],
   report: (problem: string) => void,
 ): Promise<ImportResult> {

@@ -1,17 +1,18 @@
-import type { EngineClient } from '../engine/client.js';
-import { documentKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
+import { documentKey, type SessionDocument } from '../engine/documents.js';
 import { allOf, keyedAnyOf, numberComparison } from '../engine/filter.js';
-import type { IndexNames } from '../engine/indexes.js';
 import type { Session } from '../model.js';
+import type { IngestDeps } from './deps.js';
 import { flattenSession } from './flatten.js';
 import { NdjsonBuffer } from './ndjson-buffer.js';
 
-/**
- * Buffers flattened sessions into large NDJSON batches and keeps the engine busy: a batch is sent as
- * soon as it is full and its tasks are awaited only when too many are pending. Many small tasks were
- * measured ~100× slower than large batches. `onIndexed` is called, in order, with the sessions
- * of each batch once both of its tasks succeeded: that is where checkpoints may advance.
+/*
+ * Sessions → large NDJSON batches, keeping the engine busy: a batch is sent as soon as it is full and
+ * its tasks are awaited only when too many are pending. Many small tasks were measured ~100× slower
+ * than large batches. Every session passes the `prepare` hook before it is flattened; once both tasks
+ * of a batch succeeded, `onIndexed` and then the `searchable` hook are told its sessions, in order:
+ * that is where checkpoints may advance and trackers look at what arrived.
  */
+
 export type IndexWriterOptions = {
   /** Turn documents per batch. Default 50,000. */
   batchTurns?: number;
@@ -22,15 +23,13 @@ export type IndexWriterOptions = {
   onIndexed?: (sessions: IndexedSession[]) => Promise<void> | void;
 };
 
-/** What a checkpoint needs of each indexed session; the documents themselves are not kept. */
+/** What a checkpoint (or a hook) needs of each indexed session; the documents themselves are not kept. */
 export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
 
 type PendingBatch = { tasks: number[]; sessions: IndexedSession[] };
 
-
 export class IndexWriter {
-  readonly #engine: EngineClient;
-  readonly #names: IndexNames;
+  readonly #deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>;
   readonly #options: Required<Omit<IndexWriterOptions, 'onIndexed'>> & Pick<IndexWriterOptions, 'onIndexed'>;
   readonly #turnBody = new NdjsonBuffer();
   readonly #sessionBody = new NdjsonBuffer();
@@ -42,18 +41,23 @@ export class IndexWriter {
   turnsWritten = 0;
   sessionsWritten = 0;
 
-  constructor(engine: EngineClient, names: IndexNames, options: IndexWriterOptions = {}) {
-    this.#engine = engine;
-    this.#names = names;
+  constructor(deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>, options: IndexWriterOptions = {}) {
+    this.#deps = deps;
     this.#options = { batchTurns: 50_000, batchBytes: 32 * 1024 * 1024, maxPendingBatches: 2, ...options };
   }
 
-  async add(flat: { session: SessionDocument; turns: TurnDocument[] }, staleTurnsFilter?: string): Promise<void> {
+  /**
+   * Buffers one session, sending the batch when it is full. `knownTurnCount` is how many turns the
+   * index holds of it now: turns past its new end are deleted in the same batch.
+   */
+  async add(session: Session, knownTurnCount?: number): Promise<void> {
+    const flat = flattenSession(this.#deps.hooks.prepare ? this.#deps.hooks.prepare(session) : session);
     for (const turn of flat.turns) this.#turnBody.add(turn);
     this.#sessionBody.add(flat.session);
     const { sessionId, createdAt, inProgress, turnCount } = flat.session;
     this.#sessions.push({ sessionId, createdAt, inProgress, turnCount });
-    if (staleTurnsFilter) this.#staleTurnFilters.push(staleTurnsFilter);
+    const stale = staleTurnsFilter(sessionId, knownTurnCount, turnCount);
+    if (stale) this.#staleTurnFilters.push(stale);
     if (this.#turnBody.count >= this.#options.batchTurns || this.#turnBody.bytes + this.#sessionBody.bytes >= this.#options.batchBytes) {
       await this.flush();
     }
@@ -86,11 +90,10 @@ export class IndexWriter {
       this.#sessions = [];
       this.#staleTurnFilters = [];
       const tasks: number[] = [];
-      if (staleTurnFilters.length > 0) {
-        tasks.push(await this.#engine.deleteDocumentsByFilter(this.#names.turns, staleTurnFilters.join(' OR ')));
-      }
-      if (turnCount > 0) tasks.push(await this.#engine.addDocumentsNdjson(this.#names.turns, turns, 'id'));
-      tasks.push(await this.#engine.addDocumentsNdjson(this.#names.sessions, sessionDocs, 'id'));
+      const { engine, names } = this.#deps;
+      if (staleTurnFilters.length > 0) tasks.push(await engine.deleteDocumentsByFilter(names.turns, staleTurnFilters.join(' OR ')));
+      if (turnCount > 0) tasks.push(await engine.addDocumentsNdjson(names.turns, turns, 'id'));
+      tasks.push(await engine.addDocumentsNdjson(names.sessions, sessionDocs, 'id'));
       this.#pending.push({ tasks, sessions });
       this.turnsWritten += turnCount;
       this.sessionsWritten += sessions.length;
@@ -100,23 +103,23 @@ export class IndexWriter {
 
   async #settleOldest(): Promise<void> {
     const batch = this.#pending[0]!;
-    await this.#engine.waitForTasks(batch.tasks);
+    await this.#deps.engine.waitForTasks(batch.tasks);
     this.#pending.shift();
     await this.#options.onIndexed?.(batch.sessions);
+    await this.#deps.hooks.searchable?.(batch.sessions);
   }
 }
 
 /** What the index holds of these sessions: one engine query for up to a listing page of ids. */
 export async function knownSessions(
-  engine: EngineClient,
-  names: IndexNames,
+  deps: Pick<IngestDeps, 'engine' | 'names'>,
   sessionIds: string[],
 ): Promise<Map<string, { inProgress: boolean; turnCount: number }>> {
   const known = new Map<string, { inProgress: boolean; turnCount: number }>();
   if (sessionIds.length === 0) return known;
   // By document id, which the engine compares exactly; the id is checked too (hashed ids).
   const wanted = new Set(sessionIds);
-  const { results } = await engine.fetchDocuments<{ sessionId: string; inProgress: boolean; turnCount: number }>(names.sessions, {
+  const { results } = await deps.engine.fetchDocuments<{ sessionId: string; inProgress: boolean; turnCount: number }>(deps.names.sessions, {
     ids: [...new Set(sessionIds.map(documentKey))],
     fields: ['sessionId', 'inProgress', 'turnCount'],
     limit: sessionIds.length,
@@ -126,7 +129,7 @@ export async function knownSessions(
 }
 
 /** A session that shrank since it was indexed leaves turns past its new end; this filter names them. */
-export function staleTurnsFilter(sessionId: string, knownTurnCount: number | undefined, turnCount: number): string | undefined {
+function staleTurnsFilter(sessionId: string, knownTurnCount: number | undefined, turnCount: number): string | undefined {
   if (knownTurnCount === undefined || knownTurnCount <= turnCount) return undefined;
   return allOf([keyedAnyOf('sessionId', [sessionId]), numberComparison('turnIndex', '>=', turnCount)]);
 }
@@ -136,19 +139,15 @@ export function staleTurnsFilter(sessionId: string, knownTurnCount: number | und
  * (durably queued) or, with `wait`, once they are searchable.
  */
 export async function writeSessions(
-  engine: EngineClient,
-  names: IndexNames,
+  deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>,
   sessions: Session[],
   options: { wait: boolean },
 ): Promise<{ sessions: number; turns: number }> {
-  const writer = new IndexWriter(engine, names);
+  const writer = new IndexWriter(deps, {});
   for (let i = 0; i < sessions.length; i += 100) {
     const chunk = sessions.slice(i, i + 100);
-    const known = await knownSessions(engine, names, chunk.map((session) => session.sessionId));
-    for (const session of chunk) {
-      const flat = flattenSession(session);
-      await writer.add(flat, staleTurnsFilter(session.sessionId, known.get(session.sessionId)?.turnCount, flat.turns.length));
-    }
+    const known = await knownSessions(deps, chunk.map((session) => session.sessionId));
+    for (const session of chunk) await writer.add(session, known.get(session.sessionId)?.turnCount);
   }
   if (options.wait) await writer.finish();
   else await writer.flush();

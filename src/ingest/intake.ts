@@ -1,11 +1,10 @@
-import type { EngineClient } from '../engine/client.js';
 import { documentKey, type SessionDocument } from '../engine/documents.js';
-import type { IndexNames } from '../engine/indexes.js';
 import { errorMessage } from '../errors.js';
 import { inScope, type Scope, type Session } from '../model.js';
 import { parseVendorSession } from '../sources/detect.js';
+import type { IngestDeps } from './deps.js';
 import { eraseClientsForgottenSince } from './forget-client.js';
-import { filterForgotten, refusalReason } from './forgotten.js';
+import { refusalReason } from './forgotten.js';
 import { writeSessions } from './index-writer.js';
 import { SessionTooLargeError, checkSessionLimits } from './limits.js';
 
@@ -27,7 +26,7 @@ export type IntakeResult<O> = { sessions: number; turns: number; refused: Array<
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 export async function intakeRecords<O>(
-  deps: { engine: EngineClient; names: IndexNames },
+  deps: IngestDeps,
   items: ReadonlyArray<{ record: unknown; origin: O }>,
   options: {
     scope: Scope;
@@ -69,21 +68,22 @@ export async function intakeRecords<O>(
     return false;
   });
 
-  const { kept, refused: forgotten } = await filterForgotten(deps.engine, deps.names, owned.map(({ session }) => session));
+  const sessions = owned.map(({ session }) => session);
+  const { kept, refused: forgotten } = (await deps.forgotten.find(sessions.flatMap((session) => session.externalClientId ?? []))).partition(sessions);
   const originOf = new Map(owned.map(({ session, origin }) => [session, origin]));
   for (const session of forgotten) refused.push({ origin: originOf.get(session)!, reason: 'forgotten', error: refusalReason(session.externalClientId) });
 
   let written = { sessions: 0, turns: 0 };
   if (kept.length > 0) {
-    written = await writeSessions(deps.engine, deps.names, kept, { wait: options.wait });
+    written = await writeSessions(deps, kept, { wait: options.wait });
     const clients = new Set(kept.flatMap((session) => (session.externalClientId === null ? [] : [session.externalClientId])));
-    if (clients.size > 0) await eraseClientsForgottenSince(deps.engine, deps.names, started, clients);
+    if (clients.size > 0) await eraseClientsForgottenSince(deps, started, clients);
   }
   return { ...written, refused };
 }
 
 /** Of these session ids, the ones the index holds outside the scope (compared exactly, by document id). */
-async function sessionsOutside(deps: { engine: EngineClient; names: IndexNames }, sessionIds: string[], scope: Scope): Promise<Set<string>> {
+async function sessionsOutside(deps: Pick<IngestDeps, 'engine' | 'names'>, sessionIds: string[], scope: Scope): Promise<Set<string>> {
   const outside = new Set<string>();
   for (let i = 0; i < sessionIds.length; i += 1_000) {
     const chunk = sessionIds.slice(i, i + 1_000);

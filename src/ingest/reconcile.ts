@@ -5,16 +5,8 @@ import { keyedAnyOf, quote } from '../engine/filter.js';
 /** Ids of the source's indexed sessions that a complete listing did not include. */
 export async function indexedSessionsNotIn(engine: EngineClient, names: IndexNames, source: string, listed: ReadonlySet<string>): Promise<string[]> {
   const unlisted: string[] = [];
-  const pageSize = 10_000;
-  for (let offset = 0; ; offset += pageSize) {
-    const { results, total } = await engine.fetchDocuments<{ sessionId: string }>(names.sessions, {
-      filter: `source = ${quote(source)}`,
-      fields: ['sessionId'],
-      limit: pageSize,
-      offset,
-    });
-    for (const doc of results) if (!listed.has(doc.sessionId)) unlisted.push(doc.sessionId);
-    if (offset + pageSize >= total) break;
+  for await (const doc of engine.documents<{ sessionId: string }>(names.sessions, { filter: `source = ${quote(source)}`, fields: ['sessionId'] })) {
+    if (!listed.has(doc.sessionId)) unlisted.push(doc.sessionId);
   }
   return unlisted;
 }

@@ -1,12 +1,10 @@
 import type { SourceName } from '../config.js';
-import type { EngineClient } from '../engine/client.js';
-import type { IndexNames } from '../engine/indexes.js';
 import { InterruptedError, errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionSource } from '../sources/source.js';
-import { syncSource, type SyncOptions, type SyncSummary } from './pipeline.js';
-import { SyncStateStore, emptyStatus } from './sync-state.js';
+import type { IngestDeps } from './deps.js';
+import { SyncPass, type SyncOptions, type SyncSummary } from './sync-pass.js';
+import { emptyStatus } from './sync-state.js';
 
 /**
  * Runs syncs for `serve`, `sync` and `POST /v1/sync`: never two of one source at once. A request for
@@ -25,11 +23,9 @@ export class SyncController {
   readonly #stopping = new AbortController();
 
   constructor(
-    private readonly deps: {
-      engine: EngineClient;
-      names: IndexNames;
-      log: Logger;
+    private readonly deps: IngestDeps & {
       sources: SourceFactory[];
+      /** Requests in flight per source (SOURCE_CONCURRENCY). */
       concurrency: number;
       metrics?: Metrics;
     },
@@ -72,17 +68,15 @@ export class SyncController {
       const metrics = this.deps.metrics?.syncPass(factory.name);
       try {
         this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
-        const summary = await syncSource(
-          { ...this.deps, source },
-          {
-            ...options,
-            signal: this.#stopping.signal,
-            onProgress: (progress) => {
-              metrics?.progress(progress);
-              options.onProgress?.(progress);
-            },
+        const summary = await new SyncPass(this.deps, source, {
+          ...options,
+          concurrency: this.deps.concurrency,
+          signal: this.#stopping.signal,
+          onProgress: (progress) => {
+            metrics?.progress(progress);
+            options.onProgress?.(progress);
           },
-        );
+        }).run();
         metrics?.progress(summary);
         metrics?.finished(summary.error === null ? 'success' : this.#stopping.signal.aborted ? 'interrupted' : 'error');
         this.deps.log.info('sync finished', {
@@ -126,10 +120,9 @@ export class SyncController {
   }
 
   async status() {
-    const store = new SyncStateStore(this.deps.engine, this.deps.names);
     const sources = [];
     for (const name of this.sourceNames) {
-      const status = (await store.get(name)) ?? emptyStatus(name);
+      const status = (await this.deps.checkpoints.get(name)) ?? emptyStatus(name);
       sources.push({ ...status, running: this.isRunning(name), fullQueued: this.#queuedFull.has(name) });
     }
     return { sources };

@@ -1,5 +1,6 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
+import type { SyncCounts } from './sync-counts.js';
 import type { TotalsCheck } from './totals-check.js';
 
 /**
@@ -20,20 +21,7 @@ export type SourceStatus = {
   watermark: number | null;
   /** Sessions still in progress when last indexed; revisited until they close. */
   openSessionIds: string[];
-  lastRun: {
-    listed: number;
-    sessions: number;
-    turns: number;
-    unchanged: number;
-    skipped: number;
-    failed: number;
-    vanished: number;
-    deleted: number;
-    refused: number;
-    requests: number;
-    retries: number;
-    durationMs: number;
-  } | null;
+  lastRun: (SyncCounts & { durationMs: number }) | null;
   skippedSessions: SkippedSession[];
   /** The last comparison of the source's own totals with the index; `mismatches` empty when they agree. */
   totals: TotalsCheck | null;
@@ -59,10 +47,7 @@ export class SyncStateStore {
    * waited write still lands last, and a run need not wait for a status it only shows to observers.
    */
   async put(status: SourceStatus, options: { wait: boolean } = { wait: true }): Promise<void> {
-    const task = await this.engine.enqueue('POST', `/indexes/${encodeURIComponent(this.names.state)}/documents`, {
-      body: [status],
-      query: { primaryKey: 'id' },
-    });
+    const task = await this.engine.addDocuments(this.names.state, [status]);
     if (options.wait) await this.engine.waitForTask(task);
   }
 }

@@ -20,21 +20,14 @@ export type TotalsCheck = {
 };
 
 const USAGE_FIELDS = ['llmInputTokens', 'llmOutputTokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'] as const;
-const PAGE = 10_000;
 
 /** Sums over the source's session documents, read in pages: exact, and needs no numeric facets. */
 export async function indexedTotals(engine: EngineClient, names: IndexNames, source: string): Promise<Required<UpstreamTotals>> {
   const totals: Required<UpstreamTotals> = { sessions: 0, llmInputTokens: 0, llmOutputTokens: 0, sttAudioSeconds: 0, ttsCharacters: 0, costUsd: 0 };
-  for (let offset = 0; ; offset += PAGE) {
-    const { results, total } = await engine.fetchDocuments<Partial<Record<TotalsField, number | null>>>(names.sessions, {
-      filter: `source = ${quote(source)}`,
-      fields: [...USAGE_FIELDS],
-      limit: PAGE,
-      offset,
-    });
-    totals.sessions += results.length;
-    for (const doc of results) for (const field of USAGE_FIELDS) totals[field] += doc[field] ?? 0;
-    if (offset + PAGE >= total) break;
+  const docs = engine.documents<Partial<Record<TotalsField, number | null>>>(names.sessions, { filter: `source = ${quote(source)}`, fields: [...USAGE_FIELDS] });
+  for await (const doc of docs) {
+    totals.sessions++;
+    for (const field of USAGE_FIELDS) totals[field] += doc[field] ?? 0;
   }
   return totals;
 }

@@ -1,4 +1,4 @@
-import type { SearchResponse } from '../engine/client.js';
+import type { PagedSearchResponse } from '../engine/client.js';
 import { KEYED, idOfKey, type KeyedField } from '../engine/documents.js';
 import type { SearchRequest } from './params.js';
 /** The response envelope shared by both search endpoints (CONTRACT.md §4). */
@@ -15,7 +15,7 @@ export type SearchPage<T> = {
 /** The envelope around hits, from the engine's answer to a paged search. */
 export function searchPage<T>(
   hits: T[],
-  response: SearchResponse<unknown>,
+  response: PagedSearchResponse<unknown>,
   request: Pick<SearchRequest, 'page' | 'hitsPerPage' | 'facets'>,
 ): SearchPage<T> {
   return {

@@ -45,7 +45,7 @@ export async function searchSessions(
   const viaTurns = request.q.trim() !== '' || request.role !== undefined;
   const index = viaTurns ? deps.names.turns : deps.names.sessions;
   const filter = buildFilter(request, viaTurns ? 'sessionTurns' : 'sessions', scope);
-  const common = viaTurns ? { q: request.q, filter, distinct: 'sessionKey', matchingStrategy: 'all' } : { q: '', filter };
+  const common = viaTurns ? { q: request.q, filter, distinct: 'sessionKey', matchingStrategy: 'all' as const } : { q: '', filter };
   const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (viaTurns ? names.turns : names.sessions));
   const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
   const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);

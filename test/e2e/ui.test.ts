@@ -38,7 +38,7 @@ beforeAll(async () => {
   agentsApi = await startAgentsUpstream({ records: recorded });
   agentsVendor = createAgentsSource({ apiKey: agentsApi.apiKey, baseUrl: agentsApi.url, listPath: agentsApi.listPath, detailPath: agentsApi.detailPath, rps: 100, concurrency: 2 });
   const sessions = [...generateDemoSessions(400), ...recorded].map(parseVendorSession);
-  await writeSessions(engine.client, engine.names, sessions, { wait: true });
+  await writeSessions(engine.ingest, sessions, { wait: true });
   const app = createApp({ engine: engine.client, names: engine.names, log: silentLogger, vendors: { agents: agentsVendor } });
   server = await new Promise<ServerType>((resolve) => {
     const instance = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(instance));

@@ -84,13 +84,11 @@ beforeAll(async () => {
   inScopeSession = sample.records.find((record) => 'companionId' in record && scope.includes(companionOf(record)) && record !== clone)!;
 
   engine = await createTestEngine('auth');
-  await writeSessions(engine.client, engine.names, sample.records.map(parseVendorSession), { wait: true });
+  await writeSessions(engine.ingest, sample.records.map(parseVendorSession), { wait: true });
   // An upstream with nothing new: POST /v1/sync starts a real pass that changes nothing.
   upstream = await startNapsterUpstream({ records: [] });
   sync = new SyncController({
-    engine: engine.client,
-    names: engine.names,
-    log: silentLogger,
+    ...engine.ingest,
     sources: [{ name: 'napster', create: () => createNapsterSource({ apiKey: upstream.apiKey, baseUrl: upstream.url, rps: 1_000, concurrency: 4 }) }],
     concurrency: 4,
   });

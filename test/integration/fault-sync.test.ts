@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNapsterUpstream, type NapsterRecord, type NapsterUpstream } from '../../src/demo/napster-upstream.js';
-import { syncSource, type SyncSummary } from '../../src/ingest/pipeline.js';
-import { silentLogger } from '../../src/logger.js';
+import { SyncPass, type SyncSummary } from '../../src/ingest/sync-pass.js';
 import { createNapsterSource } from '../../src/sources/napster/client.js';
 import { loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
@@ -33,7 +32,7 @@ async function sync(): Promise<SyncSummary> {
     http: { timeoutMs: TIMEOUT_MS, backoffMs: 20 },
   });
   try {
-    return await syncSource({ engine: engine.client, names: engine.names, source, log: silentLogger, concurrency: 16 });
+    return await new SyncPass(engine.ingest, source, { concurrency: 16 }).run();
   } finally {
     await source.close();
   }

@@ -167,7 +167,7 @@ describe('after forgetting', () => {
     const other = corpus.find((session) => session.externalClientId !== client)!;
     writeFileSync(file, [other, clientSessions[2]].map((record) => JSON.stringify(record)).join('\n'));
     const problems: string[] = [];
-    const result = await importFiles({ engine: engine.client, names: engine.names }, [file], (problem) => problems.push(problem));
+    const result = await importFiles(engine.ingest, [file], (problem) => problems.push(problem));
     expect(result).toMatchObject({ sessions: 1, refused: 1 });
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^${file}:2: .*forgotten`))]);
     expect(await clientSessionsIndexed()).toBe(0);

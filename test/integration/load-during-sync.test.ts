@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNapsterUpstream, type NapsterRecord, type NapsterUpstream } from '../../src/demo/napster-upstream.js';
 import { createApp } from '../../src/http/app.js';
-import { syncSource } from '../../src/ingest/pipeline.js';
+import { SyncPass } from '../../src/ingest/sync-pass.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNapsterSource } from '../../src/sources/napster/client.js';
 import { loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
@@ -53,7 +53,7 @@ describe(`${CLIENTS} concurrent searchers during a full sync`, () => {
   it('answers every search with 200 while the sync indexes everything', async () => {
     const source = createNapsterSource({ apiKey: upstream.apiKey, baseUrl: upstream.url, rps: 5_000, concurrency: 16 });
     let syncing = true;
-    const sync = syncSource({ engine: engine.client, names: engine.names, source, log: silentLogger, concurrency: 16 }, { full: true }).finally(() => {
+    const sync = new SyncPass(engine.ingest, source, { full: true, concurrency: 16 }).run().finally(() => {
       syncing = false;
     });
     const latencies: number[] = [];

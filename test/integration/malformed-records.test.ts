@@ -63,9 +63,7 @@ beforeAll(async () => {
   napsterUpstream = await startNapsterUpstream({ records: [...napster, ...Object.values(brokenNapster())], apiKey: 'test-napster-key' });
   engine = await createTestEngine('malformed');
   controller = new SyncController({
-    engine: engine.client,
-    names: engine.names,
-    log: silentLogger,
+    ...engine.ingest,
     sources: [agentsFactory(agentsUpstream), napsterFactory(napsterUpstream)],
     concurrency: 16,
   });

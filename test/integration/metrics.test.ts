@@ -38,7 +38,7 @@ beforeAll(async () => {
   engine = await createTestEngine('metrics');
   metrics = new Metrics();
   metrics.observeEngine(engine.client);
-  controller = new SyncController({ engine: engine.client, names: engine.names, log: silentLogger, sources: [napsterFactory(upstream)], concurrency: 16, metrics });
+  controller = new SyncController({ ...engine.ingest, sources: [napsterFactory(upstream)], concurrency: 16, metrics });
   app = createApp({ engine: engine.client, names: engine.names, log: silentLogger, sync: controller, metrics });
 });
 
@@ -106,7 +106,7 @@ describe('sync metrics', () => {
 describe('an interrupted sync', () => {
   it('is counted as interrupted, not as a success or an error', async () => {
     const own = new Metrics();
-    const stopping = new SyncController({ engine: engine.client, names: engine.names, log: silentLogger, sources: [napsterFactory(upstream)], concurrency: 16, metrics: own });
+    const stopping = new SyncController({ ...engine.ingest, sources: [napsterFactory(upstream)], concurrency: 16, metrics: own });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let reached = false;

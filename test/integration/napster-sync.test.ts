@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNapsterUpstream, type NapsterRecord, type NapsterUpstream } from '../../src/demo/napster-upstream.js';
 import { createApp } from '../../src/http/app.js';
-import { syncSource } from '../../src/ingest/pipeline.js';
+import { SyncPass } from '../../src/ingest/sync-pass.js';
 import { silentLogger } from '../../src/logger.js';
 import { createNapsterSource } from '../../src/sources/napster/client.js';
 import { containsPhrase, loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
@@ -28,7 +28,7 @@ let app: ReturnType<typeof createApp>;
 async function runSync(full = false) {
   const source = createNapsterSource({ apiKey: upstream.apiKey, baseUrl: upstream.url, rps: 5_000, concurrency: 16 });
   try {
-    return await syncSource({ engine: engine.client, names: engine.names, source, log: silentLogger, concurrency: 16 }, { full });
+    return await new SyncPass(engine.ingest, source, { full, concurrency: 16 }).run();
   } finally {
     await source.close();
   }

@@ -68,7 +68,7 @@ describe('one session pushed, imported and pulled', () => {
   it('is one session with its turns once, whichever way it came in first', async () => {
     const presigned = { ...pushed()[0], recording_presigned_url: 'https://recordings.example.com/x.ogg?X-Amz-Signature=abc' };
     expect(await push([presigned, pushed()[1]])).toEqual({ accepted: 2, rejected: [] });
-    expect(await importFiles({ engine: engine.client, names: engine.names }, [exportFile], () => {})).toEqual({ files: 1, sessions: 2, turns: turnTotal(napsterTranscripts([napster[7]!])) + agents[7]!.transcript.length, skipped: 0, refused: 0 });
+    expect(await importFiles(engine.ingest, [exportFile], () => {})).toEqual({ files: 1, sessions: 2, turns: turnTotal(napsterTranscripts([napster[7]!])) + agents[7]!.transcript.length, skipped: 0, refused: 0 });
     for (const factory of [agentsFactory(agentsUpstream), napsterFactory(napsterUpstream)]) {
       const summary = await syncOnce(engine, factory);
       expect(summary).toMatchObject({ error: null, skipped: 0, failed: 0 });
@@ -78,7 +78,7 @@ describe('one session pushed, imported and pulled', () => {
     await expectOneOfEach();
 
     expect(await push(pushed())).toEqual({ accepted: 2, rejected: [] });
-    await importFiles({ engine: engine.client, names: engine.names }, [exportFile], () => {});
+    await importFiles(engine.ingest, [exportFile], () => {});
     await expectOneOfEach();
     const stored = await engine.client.fetchDocuments(engine.names.sessions, { limit: 1_000 });
     expect(JSON.stringify(stored.results)).not.toContain('X-Amz-Signature');

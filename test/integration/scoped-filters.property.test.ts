@@ -101,7 +101,7 @@ let requestArb: fc.Arbitrary<Request>;
 beforeAll(async () => {
   sample = await loadCorpusSample({ napster: 500, stride: 34, agents: 200 });
   engine = await createTestEngine('property');
-  await writeSessions(engine.client, engine.names, sample.records.map(parseVendorSession), { wait: true });
+  await writeSessions(engine.ingest, sample.records.map(parseVendorSession), { wait: true });
 });
 
 /** A key of one scope kind, and requests built around sessions inside it with seeds from outside it. */

@@ -100,7 +100,7 @@ beforeAll(async () => {
     }),
   ];
   engine = await createTestEngine('search');
-  await writeSessions(engine.client, engine.names, [...napster, ...agents].map(parseVendorSession), { wait: true });
+  await writeSessions(engine.ingest, [...napster, ...agents].map(parseVendorSession), { wait: true });
   app = createApp({ engine: engine.client, names: engine.names, log: silentLogger });
 });
 
@@ -201,7 +201,7 @@ describe('GET /v1/search/turns', () => {
       startedAt: 1_700_000_000, closedAt: 1_700_000_100,
       conversation: { items: [{ role: 'user', text: 'zebrafish <script>alert("x")</script> & friends', timestamp: 1_700_000_010 }] },
     });
-    await writeSessions(engine.client, engine.names, [session], { wait: true });
+    await writeSessions(engine.ingest, [session], { wait: true });
     const [hit] = (await get('/v1/search/turns?q=zebrafish')).hits;
     expect(hit!.highlight).toBe('<mark>zebrafish</mark> &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; friends');
     const [sessionHit] = (await get('/v1/search/sessions?q=zebrafish')).hits;

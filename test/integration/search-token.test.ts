@@ -81,7 +81,7 @@ beforeAll(async () => {
   scope = sample.companions.slice(1, 3);
   others = sample.companions.filter((companion) => !scope.includes(companion));
   engine = await createTestEngine('token');
-  await writeSessions(engine.client, engine.names, sample.records.map(parseVendorSession), { wait: true });
+  await writeSessions(engine.ingest, sample.records.map(parseVendorSession), { wait: true });
   keys = await provisionEngineKeys(engine.client, engine.prefix);
   app = await startService();
 });

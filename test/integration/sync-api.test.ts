@@ -57,7 +57,7 @@ beforeAll(async () => {
   agents = await loadCorpus<AgentRecord>(AGENTS_CORPUS, SESSIONS);
   upstream = await startAgentsUpstream({ records: agents });
   engine = await createTestEngine('sync_api');
-  controller = new SyncController({ engine: engine.client, names: engine.names, log: silentLogger, sources: [agentsFactory(upstream)], concurrency: 16 });
+  controller = new SyncController({ ...engine.ingest, sources: [agentsFactory(upstream)], concurrency: 16 });
   app = createApp({ engine: engine.client, names: engine.names, log: silentLogger, sync: controller });
 });
 

@@ -1,7 +1,6 @@
 import type { NapsterUpstream } from '../../src/demo/napster-upstream.js';
-import { syncSource, type SyncSummary } from '../../src/ingest/pipeline.js';
+import { SyncPass, type SyncSummary } from '../../src/ingest/sync-pass.js';
 import type { SourceFactory } from '../../src/ingest/sync-controller.js';
-import { silentLogger } from '../../src/logger.js';
 import { createAgentsSource } from '../../src/sources/agents/client.js';
 import { createNapsterSource } from '../../src/sources/napster/client.js';
 import type { AgentsUpstream } from './agents-upstream.js';
@@ -23,7 +22,7 @@ export function napsterFactory(upstream: NapsterUpstream): SourceFactory {
 export async function syncOnce(engine: TestEngine, factory: SourceFactory, options: { full?: boolean } = {}): Promise<SyncSummary> {
   const source = factory.create();
   try {
-    return await syncSource({ engine: engine.client, names: engine.names, source, log: silentLogger, concurrency: FAST.concurrency }, options);
+    return await new SyncPass(engine.ingest, source, { ...options, concurrency: FAST.concurrency }).run();
   } finally {
     await source.close();
   }

@@ -11,15 +11,11 @@ import type { TestEngine } from './engine.js';
 export type Transcripts = Record<string, string[]>;
 
 type TurnDoc = { sessionId: string; turnIndex: number; role: string; text: string };
-const PAGE = 10_000;
 
 async function fetchAll<T>(engine: Pick<TestEngine, 'client'>, index: string, fields: string[], filter?: string): Promise<T[]> {
   const all: T[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const { results, total } = await engine.client.fetchDocuments<T>(index, { fields, limit: PAGE, offset, filter });
-    all.push(...results);
-    if (offset + PAGE >= total) return all;
-  }
+  for await (const doc of engine.client.documents<T>(index, { fields, filter })) all.push(doc);
+  return all;
 }
 
 /** The index's transcripts of one source (or all), with every indexed session present even if empty. */

@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
 import { scopeOf } from '../../model.js';
 import { forgetClient } from '../../ingest/forget-client.js';
-import { ForgottenClients } from '../../ingest/forgotten.js';
 import { NoQuery, parseQuery } from '../../query-params.js';
-import { queryArrays, requireAdmin, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays, requireAdmin, requireUnscopedAdmin, type AppEnv, type RouteDeps } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
 
 const ClientId = z.string().describe('External client id');
@@ -32,18 +31,18 @@ export const clientOperations: Operation[] = [
  * within it only, and its answer shows only its own forget; re-enabling and listing span every scope,
  * so they need an admin key without one.
  */
-export function registerClientRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+export function registerClientRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
   app.delete('/v1/clients/:externalClientId', async (c) => {
     const caller = c.get('caller');
     requireAdmin(caller);
     parseQuery(NoQuery, queryArrays(c));
-    return c.json(await forgetClient(deps, c.req.param('externalClientId'), { scope: scopeOf(caller), by: caller.name }));
+    return c.json(await forgetClient(deps.ingest, c.req.param('externalClientId'), { scope: scopeOf(caller), by: caller.name }));
   });
 
   app.get('/v1/forgotten-clients', async (c) => {
     requireUnscopedAdmin(c.get('caller'), 'The forgotten-clients list spans every scope');
     parseQuery(NoQuery, queryArrays(c));
-    return c.json({ clients: await new ForgottenClients(deps.engine, deps.names).list() });
+    return c.json({ clients: await deps.ingest.forgotten.list() });
   });
 
   // Re-enables ingestion only: what was deleted stays deleted until the next sync, push or import.
@@ -51,7 +50,7 @@ export function registerClientRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     requireUnscopedAdmin(c.get('caller'), 'Re-enabling a forgotten client spans every scope');
     parseQuery(NoQuery, queryArrays(c));
     const clientId = c.req.param('externalClientId');
-    const removed = await new ForgottenClients(deps.engine, deps.names).remove(clientId);
+    const removed = await deps.ingest.forgotten.remove(clientId);
     if (!removed) throw new NotFoundError(`Client '${clientId.slice(0, 100)}' is not forgotten`);
     return c.json({ externalClientId: clientId, reenabled: true, forgotten: removed });
   });

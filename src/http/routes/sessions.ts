@@ -5,7 +5,7 @@ import { deleteSession } from '../../ingest/delete.js';
 import { intakeRecords, type RefusalReason } from '../../ingest/intake.js';
 import { findSession, getSession } from '../../search/sessions.js';
 import { booleanText, NoQuery, one, parseQuery } from '../../query-params.js';
-import { queryArrays, requireAdmin, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays, requireAdmin, type AppEnv, type RouteDeps } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
 
 /** Sessions accepted in one push; larger exports belong to `transcript-search import`. */
@@ -45,7 +45,7 @@ export const sessionOperations: Operation[] = [
   },
 ];
 
-export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+export function registerSessionRoutes(app: Hono<AppEnv>, deps: RouteDeps): void {
   app.get('/v1/sessions/:id', async (c) => {
     parseQuery(NoQuery, queryArrays(c));
     return c.json(await getSession(deps, c.req.param('id'), c.get('caller')));
@@ -65,7 +65,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (records.length > MAX_PUSHED_SESSIONS) {
       throw new BadRequestError(`At most ${MAX_PUSHED_SESSIONS} sessions per request, got ${records.length}`);
     }
-    const result = await intakeRecords(deps, records.map((record, index) => ({ record, origin: index })), { scope: caller, wait, duplicates: 'refuse' });
+    const result = await intakeRecords(deps.ingest, records.map((record, index) => ({ record, origin: index })), { scope: caller, wait, duplicates: 'refuse' });
     // One session pushed and refused: the status says why, as it would for any single resource.
     const [only] = result.refused;
     if (!Array.isArray(body) && only) throw new AppError(REFUSAL_CODES[only.reason], only.error);

@@ -1,0 +1,37 @@
+import type { EngineClient } from '../engine/client.js';
+import type { IndexNames } from '../engine/indexes.js';
+import type { Logger } from '../logger.js';
+import type { Session } from '../model.js';
+import { ForgottenClients } from './forgotten.js';
+import type { IndexedSession } from './index-writer.js';
+import { SyncStateStore } from './sync-state.js';
+
+/**
+ * Where features hook into every way sessions come in (sync, push, import): `prepare` sees each
+ * session before it is written and returns what to write instead (redaction); `searchable` is told,
+ * batch by batch and in order, which sessions have become searchable (trackers).
+ */
+export type IngestHooks = {
+  prepare?(session: Session): Session;
+  searchable?(sessions: readonly IndexedSession[]): Promise<void> | void;
+};
+
+/** What every ingest module takes: the engine, its indexes, the stores kept in them, and the hooks. */
+export type IngestDeps = {
+  engine: EngineClient;
+  names: IndexNames;
+  log: Logger;
+  hooks: IngestHooks;
+  /** Sync status and checkpoints, per source. */
+  checkpoints: SyncStateStore;
+  forgotten: ForgottenClients;
+};
+
+export function ingestDeps(base: { engine: EngineClient; names: IndexNames; log: Logger; hooks?: IngestHooks }): IngestDeps {
+  return {
+    ...base,
+    hooks: base.hooks ?? {},
+    checkpoints: new SyncStateStore(base.engine, base.names),
+    forgotten: new ForgottenClients(base.engine, base.names),
+  };
+}
