@@ -1,10 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNapsterUpstream, type NapsterRecord, type NapsterUpstream } from '../../src/demo/napster-upstream.js';
-import { createApp } from '../../src/http/app.js';
-import { silentLogger } from '../../src/logger.js';
-import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from '../support/agents-upstream.js';
-import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
-import { createTestEngine, type TestEngine } from '../support/engine.js';
+import type { NapsterRecord } from '../../src/demo/napster-upstream.js';
+import type { createApp } from '../../src/http/app.js';
+import type { AgentRecord } from '../support/agents-upstream.js';
+import { describe, expect, test } from '../support/fixtures.js';
 import { agentsFactory, napsterFactory, syncOnce } from '../support/sync.js';
 import { agentTranscripts, indexedTranscripts, napsterTranscripts, turnTotal } from '../support/transcripts.js';
 
@@ -23,6 +20,7 @@ type AgentSession = AgentRecord & {
   recording_url: string;
   transcript: Array<{ role: 'user' | 'assistant'; text: string; turn_index: number; ts: number }>;
 };
+type App = ReturnType<typeof createApp>;
 type NapsterSession = NapsterRecord & {
   companionId: string;
   tags: Record<string, string>;
@@ -30,13 +28,7 @@ type NapsterSession = NapsterRecord & {
 };
 
 const NAPSTER_SLICE = 300;
-
-let agents: AgentSession[];
-let napster: NapsterSession[];
-let agentsUpstream: AgentsUpstream;
-let napsterUpstream: NapsterUpstream;
-let engine: TestEngine;
-let app: ReturnType<typeof createApp>;
+test.override({ agentsSessions: Infinity, napsterSessions: NAPSTER_SLICE });
 
 function count<T>(items: Iterable<T>, keys: (item: T) => Array<string | null>): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -44,29 +36,16 @@ function count<T>(items: Iterable<T>, keys: (item: T) => Array<string | null>): 
   return counts;
 }
 
-async function search(path: string) {
+async function search(app: App, path: string) {
   const response = await app.request(path);
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as { totalHits: number; facets: Record<string, Record<string, number>> };
 }
 
-beforeAll(async () => {
-  agents = await loadCorpus<AgentSession>(AGENTS_CORPUS);
-  napster = await loadCorpus<NapsterSession>(NAPSTER_CORPUS, NAPSTER_SLICE);
-  agentsUpstream = await startAgentsUpstream({ records: agents });
-  napsterUpstream = await startNapsterUpstream({ records: napster, apiKey: 'test-napster-key' });
-  engine = await createTestEngine('agents');
-  app = createApp({ engine: engine.client, names: engine.names, log: silentLogger });
-});
-
-afterAll(async () => {
-  await agentsUpstream?.close();
-  await napsterUpstream?.close();
-  await engine?.drop();
-});
-
 describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus', () => {
-  it('indexes all 3,710 sessions and 13,915 turns, each exactly as the API serves it', async () => {
+  test('indexes all 3,710 sessions and 13,915 turns, each exactly as the API serves it', async ({ engine, agents: agentsApi }) => {
+    const agents = agentsApi.records as AgentSession[];
+    const agentsUpstream = agentsApi.fake;
     const expected = agentTranscripts(agents);
     expect(Object.keys(expected)).toHaveLength(3_710);
     expect(turnTotal(expected)).toBe(13_915);
@@ -77,7 +56,9 @@ describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus'
     expect(await engine.client.documentCount(engine.names.turns)).toBe(13_915);
   });
 
-  it('finds that the indexed usage adds up to the list totals', async () => {
+  test('finds that the indexed usage adds up to the list totals', async ({ engine, agents: agentsApi }) => {
+    const agents = agentsApi.records as AgentSession[];
+    const agentsUpstream = agentsApi.fake;
     const sum = (field: keyof AgentSession) => agents.reduce((total, session) => total + (session[field] as number), 0);
     // A second, incremental run: only the sessions still open are fetched again (by their detail).
     const before = agentsUpstream.detailRequests;
@@ -92,7 +73,8 @@ describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus'
     expect(summary.totals?.indexed.costUsd).toBeCloseTo(sum('estimated_cost_usd'), 9);
   });
 
-  it('maps tenant, client, tags, usage and recording of every session, and never stores the presigned URL', async () => {
+  test('maps tenant, client, tags, usage and recording of every session, and never stores the presigned URL', async ({ engine, agents: agentsApi }) => {
+    const agents = agentsApi.records as AgentSession[];
     const { results } = await engine.client.fetchDocuments<Record<string, unknown>>(engine.names.sessions, { limit: 10_000 });
     const indexed = new Map(results.map((doc) => [doc.sessionId as string, doc]));
     for (const session of agents) {
@@ -125,7 +107,8 @@ describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus'
     expect(JSON.stringify([results, turns.results])).not.toMatch(/signature=|recording_presigned_url|\/recordings\/|s3:\/\//);
   });
 
-  it('serves a session with its turns in order, offsets being the vendor ts', async () => {
+  test('serves a session with its turns in order, offsets being the vendor ts', async ({ app, agents: agentsApi }) => {
+    const agents = agentsApi.records as AgentSession[];
     const session = agents.find((candidate) => candidate.transcript.length >= 5)!;
     const response = await app.request(`/v1/sessions/${session.session_id}`);
     expect(response.status).toBe(200);
@@ -140,13 +123,16 @@ describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus'
     );
   });
 
-  it('shares the indexes with a Napster source: facets span both and count exactly', async () => {
+  test('shares the indexes with a Napster source: facets span both and count exactly', async ({ app, engine, agents: agentsApi, napster: napsterApi }) => {
+    const agents = agentsApi.records as AgentSession[];
+    const napster = napsterApi.records as NapsterSession[];
+    const napsterUpstream = napsterApi.fake;
     const summary = await syncOnce(engine, napsterFactory(napsterUpstream));
     expect(summary).toMatchObject({ error: null, sessions: NAPSTER_SLICE, skipped: 0, failed: 0 });
     expect(summary.totals?.mismatches).toEqual([]);
     expect(await indexedTranscripts(engine, 'napster')).toEqual(napsterTranscripts(napster));
 
-    const sessions = await search('/v1/search/sessions?facets=companionId,tenantId,source,tags&hitsPerPage=1');
+    const sessions = await search(app, '/v1/search/sessions?facets=companionId,tenantId,source,tags&hitsPerPage=1');
     expect(sessions.totalHits).toBe(agents.length + NAPSTER_SLICE);
     expect(sessions.facets.source).toEqual({ agents: agents.length, napster: NAPSTER_SLICE });
     expect(sessions.facets.companionId).toEqual({
@@ -159,7 +145,7 @@ describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus'
       ...count(napster, (session) => Object.entries(session.tags).map(([key, value]) => `${key}:${value}`)),
     });
 
-    const turns = await search('/v1/search/turns?facets=companionId,role&hitsPerPage=1');
+    const turns = await search(app, '/v1/search/turns?facets=companionId,role&hitsPerPage=1');
     const agentTurns = agents.flatMap((session) => session.transcript.map((turn) => ({ companion: session.character_slug, role: turn.role })));
     const napsterTurns = napster.flatMap((session) => session.conversation.items.map((item) => ({ companion: session.companionId, role: item.role })));
     const allTurns = [...agentTurns, ...napsterTurns];
@@ -168,13 +154,15 @@ describe('sync from an agent-sessions API serving the whole Taskmaster-4 corpus'
     expect(turns.facets.role).toEqual(count(allTurns, (turn) => [turn.role === 'assistant' ? 'agent' : turn.role]));
   });
 
-  it('filters across both sources by tenant and tag, as a corpus count says', async () => {
+  test('filters across both sources by tenant and tag, as a corpus count says', async ({ app, agents: agentsApi, napster: napsterApi }) => {
+    const agents = agentsApi.records as AgentSession[];
+    const napster = napsterApi.records as NapsterSession[];
     const north = agents.filter((session) => session.tenant_id === 'tenant-north');
     const premium = north.filter((session) => session.metadata.plan === 'premium');
-    expect((await search('/v1/search/sessions?tenantId=tenant-north&hitsPerPage=1')).totalHits).toBe(north.length);
-    expect((await search('/v1/search/sessions?tenantId=tenant-north&tag=plan:premium&hitsPerPage=1')).totalHits).toBe(premium.length);
+    expect((await search(app, '/v1/search/sessions?tenantId=tenant-north&hitsPerPage=1')).totalHits).toBe(north.length);
+    expect((await search(app, '/v1/search/sessions?tenantId=tenant-north&tag=plan:premium&hitsPerPage=1')).totalHits).toBe(premium.length);
     const ios = napster.filter((session) => session.tags.channel === 'ios').length;
     const free = agents.filter((session) => session.metadata.plan === 'free').length;
-    expect((await search('/v1/search/sessions?tag=channel:ios&tag=plan:free&hitsPerPage=1')).totalHits).toBe(ios + free);
+    expect((await search(app, '/v1/search/sessions?tag=channel:ios&tag=plan:free&hitsPerPage=1')).totalHits).toBe(ios + free);
   });
 });

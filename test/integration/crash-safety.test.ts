@@ -17,8 +17,8 @@ import { indexedTranscripts, napsterTranscripts } from '../support/transcripts.j
  * `transcript-search sync` as a real process: killed with SIGKILL at several points, or with the
  * engine restarted under it, then run again — the index must end up exactly equal to the upstream.
  */
-const SESSIONS = 4_000;
-const KILLS = 5;
+const SESSIONS = 2_500;
+const KILLS = 4;
 
 let records: NapsterRecord[];
 let upstream: NapsterUpstream;
@@ -38,7 +38,7 @@ function startSync(env: Record<string, string>): { child: ChildProcess; done: Pr
       PATH: process.env.PATH ?? '',
       NAPSTER_API_KEY: upstream.apiKey,
       NAPSTER_BASE_URL: upstream.url,
-      SOURCE_RPS: '2000',
+      SOURCE_RPS: '1200',
       SOURCE_CONCURRENCY: '8',
       LOG_LEVEL: 'error',
       ...env,
