@@ -16,12 +16,13 @@ import { searchSessions } from './search/sessions.js';
 import { searchTurns } from './search/turns.js';
 import { parseSearchRequest } from './search/params.js';
 import type { SyncSummary } from './ingest/pipeline.js';
+import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from './sources/registry.js';
 
 const USAGE = `Usage: transcript-search <command>
 
 Commands:
   serve                         API and periodic sync of configured sources
-  sync [--source napster|agents] [--full]
+  sync [--source ${SOURCE_NAMES.join('|')}] [--full]
                                 one pass over the configured sources; prints a JSON summary
   import FILE...                import .json/.jsonl(.gz) exports of either vendor shape
   search QUERY [--sessions] [--companion ID]... [--client ID]... [--tag K:V]... [--role user|agent] [--json]
@@ -184,8 +185,8 @@ async function syncCommand(config: Config, log: Logger, args: string[], io: CliI
     strict: true,
     allowPositionals: false,
   });
-  if (values.source !== undefined && values.source !== 'napster' && values.source !== 'agents') {
-    throw new AppError('bad_request', `--source must be napster or agents, got '${values.source}'`);
+  if (values.source !== undefined && !isSourceName(values.source)) {
+    throw new AppError('bad_request', `--source must be ${SOURCE_CHOICES}, got '${values.source}'`);
   }
   const factories = sourceFactories(config).filter((factory) => !values.source || factory.name === values.source);
   if (factories.length === 0) {
@@ -193,7 +194,7 @@ async function syncCommand(config: Config, log: Logger, args: string[], io: CliI
       'config_invalid',
       values.source
         ? `Source '${values.source}' is not configured`
-        : 'No source is configured: set NAPSTER_API_KEY, or AGENTS_API_KEY and AGENTS_BASE_URL',
+        : `No source is configured: ${SOURCE_SETUP_HINT}`,
     );
   }
   const engine = await openEngine(config);

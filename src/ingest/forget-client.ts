@@ -3,7 +3,8 @@ import type { SessionDocument } from '../engine/documents.js';
 import type { IndexNames } from '../engine/indexes.js';
 import { BadRequestError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { SourceKind, inScope, type Scope } from '../model.js';
+import { inScope, type Scope } from '../model.js';
+import { SOURCE_NAMES } from '../sources/registry.js';
 import { SESSION_LIMITS } from './limits.js';
 import { clientFilter, deleteClient, deleteWhere, type Deleted } from './delete.js';
 import { ForgottenClients, type ForgetEntry } from './forgotten.js';
@@ -70,7 +71,7 @@ async function forgetTasks(deps: { engine: EngineClient; log?: Logger }, taskUid
 async function dropFromCheckpoints(engine: EngineClient, names: IndexNames, sessionIds: ReadonlySet<string>): Promise<void> {
   if (sessionIds.size === 0) return;
   const store = new SyncStateStore(engine, names);
-  for (const source of SourceKind.options) {
+  for (const source of SOURCE_NAMES) {
     const status = await store.get(source);
     if (!status) continue;
     const openSessionIds = status.openSessionIds.filter((id) => !sessionIds.has(id));

@@ -1,4 +1,4 @@
-import type { SourceName } from '../config.js';
+import type { SourceName } from '../sources/registry.js';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
 import { InterruptedError, errorMessage } from '../errors.js';
