@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startServer } from '../serve.js';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from '../cli/io.js';
 import { configuredSource } from '../sources/descriptor.js';
 import { napsterSource } from '../sources/napster/descriptor.js';
 import { startNapsterUpstream } from './napster-upstream.js';
