@@ -1,4 +1,4 @@
-import { markedText } from '../engine/highlight.js';
+import { markedHtml, markedText } from '../engine/highlight.js';
 import { BadRequestError } from '../errors.js';
 import { parseSearchRequest, type SearchRequest } from '../search/params.js';
 import type { SearchPage } from '../search/results.js';
@@ -22,7 +22,8 @@ Options:
   --client ID         only these external clients (repeatable)
   --tag K:V           only sessions with this tag (repeatable)
   --role user|agent   only what that side said
-  --json              print the search result as JSON instead
+  --json              print the API's answer (GET /v1/search/turns or /v1/search/sessions) instead,
+                      highlights as <mark> HTML
 
 Repeated options of one name match any of their values; different names must all match.`,
   prepare(args) {
@@ -65,8 +66,10 @@ Repeated options of one name match any of their values; different names must all
   },
 };
 
+// With --json, the page as the HTTP API answers it: highlights as HTML, never the engine's private-use marks.
+
 function turnLines(page: SearchPage<TurnHit>, json: boolean): string[] {
-  if (json) return [JSON.stringify(page)];
+  if (json) return [JSON.stringify({ ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) })];
   return [
     `${page.totalHits} turns match`,
     ...page.hits.map((hit) => `${hit.sessionId}#${hit.turnIndex} ${hit.role} [${hit.companionId ?? '-'}]: ${markedText(hit.highlight, '*')}`),
@@ -74,7 +77,7 @@ function turnLines(page: SearchPage<TurnHit>, json: boolean): string[] {
 }
 
 function sessionLines(page: SearchPage<SessionHit>, json: boolean): string[] {
-  if (json) return [JSON.stringify(page)];
+  if (json) return [JSON.stringify({ ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) })];
   return [
     `${page.totalHits} sessions match`,
     ...page.hits.map((hit) => `${hit.sessionId} (${hit.turnCount} turns) [${hit.companionId ?? '-'}]: ${markedText(hit.snippet, '*')}`),
