@@ -1,34 +1,11 @@
 import { z } from 'zod';
+import { integer, optionalString, optionalUrl, positiveNumber } from './env-values.js';
 import { ConfigError } from './errors.js';
+import { configuredSource, type ConfiguredSource, type SourceRegistry } from './sources/descriptor.js';
+import { SOURCES, type SourceName } from './sources/registry.js';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
-
-// URL.canParse alone accepts `localhost:7700` (scheme "localhost:"), a likely typo that would only
-// fail later, at the first request, without naming the variable.
-const optionalUrl = (name: string) =>
-  optionalString.refine((value) => value === undefined || (/^https?:\/\/[^/]/i.test(value) && URL.canParse(value)), {
-    message: `${name} must be an absolute http(s) URL such as http://127.0.0.1:7700`,
-  });
-
-const integer = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value) => (value === undefined || value.trim() === '' ? String(fallback) : value.trim()))
-    .pipe(z.coerce.number<string>().int(`expected a whole number from ${min} to ${max}`).min(min).max(max));
-
-const positiveNumber = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value) => (value === undefined || value.trim() === '' ? String(fallback) : value.trim()))
-    .pipe(z.coerce.number<string>().positive('expected a number above 0').max(1_000_000));
-
-/** The environment the service reads, with defaults from CONTRACT.md §2. */
-export const Env = z.object({
+/** The service's own variables, with defaults from CONTRACT.md §2; each source adds its own (registry.ts). */
+const SERVICE_ENV = {
   MEILI_URL: optionalUrl('MEILI_URL'),
   MEILI_MASTER_KEY: optionalString,
   MEILI_API_KEY: optionalString,
@@ -42,16 +19,6 @@ export const Env = z.object({
     .refine((value) => /^[A-Za-z0-9_-]{0,64}$/.test(value), {
       message: 'expected up to 64 characters from A-Z a-z 0-9 _ -',
     }),
-  NAPSTER_API_KEY: optionalString,
-  NAPSTER_BASE_URL: optionalUrl('NAPSTER_BASE_URL').transform(
-    (value) => value ?? 'https://companion-api.napster.com',
-  ),
-  AGENTS_API_KEY: optionalString,
-  AGENTS_BASE_URL: optionalUrl('AGENTS_BASE_URL'),
-  AGENTS_LIST_PATH: optionalString.transform((value) => value ?? '/api/agents/agent-session/'),
-  AGENTS_DETAIL_PATH: optionalString
-    .transform((value) => value ?? '/api/agents/agent-session/{id}/')
-    .refine((value) => value.includes('{id}'), { message: 'expected a path containing {id}' }),
   SOURCE_RPS: positiveNumber(10),
   SOURCE_CONCURRENCY: integer(1, 256, 4),
   SYNC_INTERVAL_SECONDS: integer(0, 31_536_000, 3600),
@@ -59,12 +26,24 @@ export const Env = z.object({
   LOG_LEVEL: optionalString
     .transform((value) => value ?? 'info')
     .pipe(z.enum(['debug', 'info', 'warn', 'error'])),
-});
-export type Env = z.infer<typeof Env>;
+};
 
-export type SourceName = 'napster' | 'agents';
+/** Every variable the service reads: its own and each source's. */
+export function envSchema(registry: SourceRegistry) {
+  const sourceEnv: Record<string, z.core.$ZodType> = {};
+  for (const source of registry.sources) {
+    for (const [variable, schema] of Object.entries(source.env)) {
+      // Two parts reading one variable would each see the other's value: a programming error.
+      if (variable in SERVICE_ENV || variable in sourceEnv) throw new Error(`${variable} is read twice (again by source ${source.name})`);
+      sourceEnv[variable] = schema;
+    }
+  }
+  return z.object({ ...sourceEnv, ...SERVICE_ENV });
+}
 
-export type Config = {
+export const Env = envSchema(SOURCES);
+
+export type Config<Name extends string = SourceName> = {
   /**
    * `apiKeyIsMaster`: the key may create narrower keys (MEILI_MASTER_KEY), or is used as it is (MEILI_API_KEY).
    * `publicUrl`: where browsers reach the engine with search tokens; the engine's own URL is never shown.
@@ -74,8 +53,8 @@ export type Config = {
   host: string;
   port: number;
   indexPrefix: string;
-  napster?: { apiKey: string; baseUrl: string };
-  agents?: { apiKey: string; baseUrl: string; listPath: string; detailPath: string };
+  /** The sources whose variables are set, in the registry's order. */
+  sources: ConfiguredSource<Name>[];
   sourceRps: number;
   sourceConcurrency: number;
   syncIntervalSeconds: number;
@@ -83,14 +62,25 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
 
-/** Parses the environment once; a bad value fails here with a message naming the variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = Env.safeParse(env);
+/**
+ * Parses the environment once; a bad value fails here with a message naming the variable. `registry`
+ * is the sources' (registry.ts) unless a test brings its own.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config;
+export function loadConfig<Name extends string>(env: Record<string, string | undefined>, registry: SourceRegistry<Name>): Config<Name>;
+export function loadConfig(env: Record<string, string | undefined>, registry: SourceRegistry = SOURCES): Config<string> {
+  const parsed = (registry === SOURCES ? Env : envSchema(registry)).safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  const problems: string[] = [];
+  const sources: ConfiguredSource[] = [];
+  for (const source of registry.sources) {
+    const settings = source.settings(e, (variable, message) => problems.push(`${variable}: ${message}`));
+    if (settings !== undefined) sources.push(configuredSource(source, settings));
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     engine: {
       url: e.MEILI_URL,
@@ -103,16 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     indexPrefix: e.INDEX_PREFIX,
-    napster: e.NAPSTER_API_KEY ? { apiKey: e.NAPSTER_API_KEY, baseUrl: e.NAPSTER_BASE_URL } : undefined,
-    agents:
-      e.AGENTS_API_KEY && e.AGENTS_BASE_URL
-        ? {
-            apiKey: e.AGENTS_API_KEY,
-            baseUrl: e.AGENTS_BASE_URL,
-            listPath: e.AGENTS_LIST_PATH,
-            detailPath: e.AGENTS_DETAIL_PATH,
-          }
-        : undefined,
+    sources,
     sourceRps: e.SOURCE_RPS,
     sourceConcurrency: e.SOURCE_CONCURRENCY,
     syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,

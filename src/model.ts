@@ -7,7 +7,11 @@ import { z } from 'zod';
 export const Role = z.enum(['user', 'agent']);
 export type Role = z.infer<typeof Role>;
 
-export const SourceKind = z.enum(['napster', 'agents']);
+/**
+ * The source a session came from, by its name. The model names no vendor: which sources exist is the
+ * registry's (src/sources/registry.ts), which depends on the model, never the other way round.
+ */
+export const SourceKind = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'expected a source name: a lowercase word');
 export type SourceKind = z.infer<typeof SourceKind>;
 
 /** 9999-12-31T23:59:59Z: every time the service stores can be shown as an ISO-8601 date. */

@@ -5,10 +5,8 @@ import { ensureIndexes, indexNames, type IndexNames } from './engine/indexes.js'
 import { provisionEngineKeys } from './engine/keys.js';
 import { provisionTokenSigners, type TokenSigners } from './engine/token-signers.js';
 import { ConfigError, EngineError, EngineUnavailableError } from './errors.js';
-import type { SourceFactory } from './ingest/sync-controller.js';
-import { createAgentsSource } from './sources/agents/client.js';
-import { createNapsterSource } from './sources/napster/client.js';
 import type { SourceHttpOptions } from './sources/http.js';
+import type { SessionSource } from './sources/source.js';
 
 /** A sync waits this long for an engine that went away (restart, upgrade) before it gives up. */
 export const SYNC_ENGINE_PATIENCE_MS = 5 * 60_000;
@@ -118,11 +116,14 @@ function refusedKeyAsConfigError(error: unknown, url: string, isMaster: boolean)
   );
 }
 
-export function sourceFactories(config: Config, overrides: { http?: Partial<SourceHttpOptions> } = {}): SourceFactory[] {
-  const factories: SourceFactory[] = [];
-  const { napster, agents } = config;
+/**
+ * One factory per configured source, each making a client of its vendor's API held to SOURCE_RPS and
+ * SOURCE_CONCURRENCY. `http` overrides the request options (the API asks vendors with less patience).
+ */
+export function sourceFactories<Name extends string>(
+  config: Config<Name>,
+  overrides: { http?: Partial<SourceHttpOptions> } = {},
+): Array<{ name: Name; create(): SessionSource }> {
   const limits = { rps: config.sourceRps, concurrency: config.sourceConcurrency, http: overrides.http };
-  if (napster) factories.push({ name: 'napster', create: () => createNapsterSource({ ...napster, ...limits }) });
-  if (agents) factories.push({ name: 'agents', create: () => createAgentsSource({ ...agents, ...limits }) });
-  return factories;
+  return config.sources.map((source) => ({ name: source.name, create: () => source.create(limits) }));
 }

@@ -1,7 +1,9 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startServer } from '../serve.js';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from '../cli/io.js';
+import { configuredSource } from '../sources/descriptor.js';
+import { napsterSource } from '../sources/napster/descriptor.js';
 import { startNapsterUpstream } from './napster-upstream.js';
 import { generateDemoSessions } from './synthetic.js';
 
@@ -18,8 +20,7 @@ export async function runDemo(config: Config, log: Logger, io: CliIo) {
   const demoConfig: Config = {
     ...config,
     indexPrefix: `${config.indexPrefix}demo_`,
-    napster: { apiKey: upstream.apiKey, baseUrl: upstream.url },
-    agents: undefined,
+    sources: [configuredSource(napsterSource, { apiKey: upstream.apiKey, baseUrl: upstream.url })],
     // The upstream is local: no vendor rate limit to respect.
     sourceRps: Math.max(config.sourceRps, 5_000),
     sourceConcurrency: Math.max(config.sourceConcurrency, 16),

@@ -10,7 +10,6 @@ import { Metrics } from '../metrics.js';
 import type { RawQuery } from '../query-params.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { SyncController } from '../ingest/sync-controller.js';
-import type { SourceName } from '../config.js';
 import { isScoped } from '../model.js';
 import type { SessionSource } from '../sources/source.js';
 import { ingestDeps, type IngestDeps } from '../ingest/deps.js';
@@ -44,7 +43,7 @@ export type AppDeps = {
   /** Shared with the sync controller by `serve`; default: a registry of this app's own. */
   metrics?: Metrics;
   /** The configured vendor APIs, for what the API fetches from them on request (recording links). */
-  vendors?: Partial<Record<SourceName, SessionSource>>;
+  vendors?: Partial<Record<string, SessionSource>>;
   /** What pushes and forgets write with (hooks included); default: built from engine, names and log. */
   ingest?: IngestDeps;
 };

@@ -1,6 +1,7 @@
 import type { SessionDocument } from '../engine/documents.js';
 import { BadRequestError, errorMessage } from '../errors.js';
-import { SourceKind, inScope, type Scope } from '../model.js';
+import { inScope, type Scope } from '../model.js';
+import { SOURCE_NAMES } from '../sources/registry.js';
 import { clientFilter, deleteClient, deleteWhere, type Deleted } from './delete.js';
 import type { IngestDeps } from './deps.js';
 import type { ForgetEntry } from './forgotten.js';
@@ -63,7 +64,7 @@ async function forgetTasks(deps: Pick<IngestDeps, 'engine' | 'log'>, taskUids: n
 async function dropFromCheckpoints(deps: IngestDeps, sessionIds: ReadonlySet<string>): Promise<void> {
   if (sessionIds.size === 0) return;
   const store = deps.checkpoints;
-  for (const source of SourceKind.options) {
+  for (const source of SOURCE_NAMES) {
     const status = await store.get(source);
     if (!status) continue;
     const openSessionIds = status.openSessionIds.filter((id) => !sessionIds.has(id));

@@ -1,4 +1,4 @@
-import type { SourceName } from '../config.js';
+import type { SourceName } from '../sources/registry.js';
 import { InterruptedError, errorMessage } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionSource } from '../sources/source.js';

@@ -1,27 +1,23 @@
 import type { Session } from '../model.js';
-import { mapAgentSession } from './agents/map.js';
-import { AgentSessionSummary } from './agents/schema.js';
-import { mapNapsterSession } from './napster/map.js';
-import { NapsterSessionDetail } from './napster/schema.js';
-import { InvalidRecordError, describeZodError } from './source.js';
+import type { SourceRegistry } from './descriptor.js';
+import { SOURCES, inWords } from './registry.js';
+import { InvalidRecordError } from './source.js';
 
 /**
- * A record of either vendor shape (push, file import) → canonical session. The shape is told by its
- * id field: `session_id` is the agents API, `id` with a `conversation` is Napster.
+ * A record of any registered vendor's shape (push, file import) → canonical session. The first vendor
+ * in the registry's recognition order that recognises the record's fields parses it.
  */
-export function parseVendorSession(record: unknown): Session {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    throw new InvalidRecordError('expected a session object');
-  }
-  if ('session_id' in record) {
-    const parsed = AgentSessionSummary.safeParse(record);
-    if (!parsed.success) throw new InvalidRecordError(`agent session: ${describeZodError(parsed.error)}`);
-    return mapAgentSession(parsed.data);
-  }
-  if ('id' in record) {
-    const parsed = NapsterSessionDetail.safeParse(record);
-    if (!parsed.success) throw new InvalidRecordError(`Napster session: ${describeZodError(parsed.error)}`);
-    return mapNapsterSession(parsed.data);
-  }
-  throw new InvalidRecordError('unknown shape: expected a Napster session (id, conversation) or an agent session (session_id, transcript)');
+export function vendorSessionParser(registry: SourceRegistry): (record: unknown) => Session {
+  const unknownShape = `unknown shape: expected ${inWords(registry.sources.map((source) => source.records.shape), 'or')}`;
+  return (record) => {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new InvalidRecordError('expected a session object');
+    }
+    const source = registry.recognitionOrder.find((candidate) => candidate.records.recognises(record));
+    if (!source) throw new InvalidRecordError(unknownShape);
+    return source.records.parse(record);
+  };
 }
+
+/** `session_id` is the agents API, `id` is Napster. */
+export const parseVendorSession = vendorSessionParser(SOURCES);

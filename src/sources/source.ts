@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { Session } from '../model.js';
-import type { SourceName } from '../config.js';
 import type { SourceHttpStats } from './http.js';
 
 /**
@@ -41,7 +40,8 @@ export type ListOptions = {
 };
 
 export type SessionSource = {
-  readonly name: SourceName;
+  /** Its descriptor's name (registry.ts). */
+  readonly name: string;
   list(options?: ListOptions): AsyncIterable<ListedSession | ListingProblem>;
   /** Loads one session by id: revisits open sessions, and confirms a session is gone before deletion. */
   loadById(sessionId: string): Promise<Session | undefined>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startNapsterUpstream, type NapsterRecord } from '../../src/demo/napster-upstream.js';
 import type { SourceFactory } from '../../src/ingest/sync-controller.js';
-import type { SourceName } from '../../src/config.js';
+import type { SourceName } from '../../src/sources/registry.js';
 import { startAgentsUpstream, type AgentRecord } from './agents-upstream.js';
 import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS } from './corpus.js';
 import { agentsFactory, napsterFactory } from './sync.js';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+
+/** The configured sources' settings by name, as read from the environment. */
+function sourceSettings(config: Config): Record<string, unknown> {
+  return Object.fromEntries(config.sources.map((source) => [source.name, source.settings]));
+}
 
 function configError(env: Record<string, string | undefined>): string {
   try {
@@ -20,8 +25,7 @@ describe('loadConfig defaults (CONTRACT §2)', () => {
       host: '127.0.0.1',
       port: 3000,
       indexPrefix: '',
-      napster: undefined,
-      agents: undefined,
+      sources: [],
       sourceRps: 10,
       sourceConcurrency: 4,
       syncIntervalSeconds: 3600,
@@ -62,12 +66,7 @@ describe('loadConfig values', () => {
       API_KEYS_FILE: '/etc/ts/keys.json',
       LOG_LEVEL: 'debug',
     });
-    expect(config).toEqual({
-      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', apiKeyIsMaster: false, bin: '/opt/meilisearch', publicUrl: 'https://search.example.com' },
-      dataDir: '/var/lib/ts',
-      host: '0.0.0.0',
-      port: 8080,
-      indexPrefix: 'test_',
+    expect(sourceSettings(config)).toEqual({
       napster: { apiKey: 'nk', baseUrl: 'http://127.0.0.1:9000' },
       agents: {
         apiKey: 'ak',
@@ -75,6 +74,15 @@ describe('loadConfig values', () => {
         listPath: '/sessions/',
         detailPath: '/sessions/{id}',
       },
+    });
+    expect(config.sources.map((source) => source.name)).toEqual(['napster', 'agents']);
+    expect({ ...config, sources: [] }).toEqual({
+      engine: { url: 'http://127.0.0.1:7700', apiKey: 'search-key', apiKeyIsMaster: false, bin: '/opt/meilisearch', publicUrl: 'https://search.example.com' },
+      dataDir: '/var/lib/ts',
+      host: '0.0.0.0',
+      port: 8080,
+      indexPrefix: 'test_',
+      sources: [],
       sourceRps: 2.5,
       sourceConcurrency: 8,
       syncIntervalSeconds: 0,
@@ -88,22 +96,28 @@ describe('loadConfig values', () => {
   });
 
   it('trims surrounding whitespace from values', () => {
-    expect(loadConfig({ PORT: ' 8080 ', NAPSTER_API_KEY: ' nk\n' })).toMatchObject({ port: 8080, napster: { apiKey: 'nk' } });
+    const config = loadConfig({ PORT: ' 8080 ', NAPSTER_API_KEY: ' nk\n' });
+    expect(config.port).toBe(8080);
+    expect(sourceSettings(config)).toMatchObject({ napster: { apiKey: 'nk' } });
   });
 
   it('enables Napster with its default base URL when only the key is set', () => {
-    expect(loadConfig({ NAPSTER_API_KEY: 'nk' }).napster).toEqual({ apiKey: 'nk', baseUrl: 'https://companion-api.napster.com' });
+    expect(sourceSettings(loadConfig({ NAPSTER_API_KEY: 'nk' }))).toEqual({ napster: { apiKey: 'nk', baseUrl: 'https://companion-api.napster.com' } });
   });
 
-  it('enables agents only when both key and base URL are set, with the default paths', () => {
-    expect(loadConfig({ AGENTS_API_KEY: 'ak' }).agents).toBeUndefined();
-    expect(loadConfig({ AGENTS_BASE_URL: 'http://127.0.0.1:9001' }).agents).toBeUndefined();
-    expect(loadConfig({ AGENTS_API_KEY: 'ak', AGENTS_BASE_URL: 'http://127.0.0.1:9001' }).agents).toEqual({
-      apiKey: 'ak',
-      baseUrl: 'http://127.0.0.1:9001',
-      listPath: '/api/agents/agent-session/',
-      detailPath: '/api/agents/agent-session/{id}/',
+  it('enables agents with both key and base URL set, with the default paths', () => {
+    expect(sourceSettings(loadConfig({ AGENTS_API_KEY: 'ak', AGENTS_BASE_URL: 'http://127.0.0.1:9001' }))).toEqual({
+      agents: {
+        apiKey: 'ak',
+        baseUrl: 'http://127.0.0.1:9001',
+        listPath: '/api/agents/agent-session/',
+        detailPath: '/api/agents/agent-session/{id}/',
+      },
     });
+  });
+
+  it('leaves the agents paths alone when the source is off', () => {
+    expect(loadConfig({ AGENTS_LIST_PATH: '/sessions/' }).sources).toEqual([]);
   });
 
   it('accepts the bounds: port 0 and 65535, concurrency 1, sync interval 0', () => {
@@ -151,6 +165,16 @@ describe('loadConfig rejections name the variable', () => {
     const message = configError({ PORT: 'x', LOG_LEVEL: 'loud' });
     expect(message).toContain('PORT: ');
     expect(message).toContain('LOG_LEVEL: ');
+  });
+
+  it('refuses AGENTS_API_KEY without AGENTS_BASE_URL, naming the missing variable', () => {
+    const message = configError({ AGENTS_API_KEY: 'ak' });
+    expect(message).toMatch(/^Invalid configuration: AGENTS_BASE_URL: required when AGENTS_API_KEY is set/);
+  });
+
+  it('refuses AGENTS_BASE_URL without AGENTS_API_KEY, naming the missing variable', () => {
+    const message = configError({ AGENTS_BASE_URL: 'http://127.0.0.1:9001', NAPSTER_API_KEY: 'nk' });
+    expect(message).toMatch(/^Invalid configuration: AGENTS_API_KEY: required when AGENTS_BASE_URL is set/);
   });
 
   it('says what a URL must look like', () => {

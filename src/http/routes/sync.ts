@@ -2,11 +2,12 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError, BadRequestError } from '../../errors.js';
 import { booleanText, one, parseQuery } from '../../query-params.js';
+import { SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../../sources/registry.js';
 import { queryArrays, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const StartSyncQuery = z.object({
-  source: one('source', z.enum(['napster', 'agents'], { error: `Invalid 'source': expected napster or agents` }))
+  source: one('source', z.enum(SOURCE_NAMES, { error: `Invalid 'source': expected ${SOURCE_CHOICES}` }))
     .optional()
     .describe('Only this source (default: every configured one)'),
   full: one('full', booleanText('full')).default(false).describe('Also remove indexed sessions the source no longer has'),
@@ -38,7 +39,7 @@ export function registerSyncRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     requireUnscopedAdmin(c.get('caller'), 'Sync passes write every companion, tenant and client');
     const { source: selected, full } = parseQuery(StartSyncQuery, queryArrays(c));
     const sync = deps.sync;
-    if (!sync || sync.sourceNames.length === 0) throw new AppError('bad_request', 'No source is configured (set NAPSTER_API_KEY or AGENTS_API_KEY and AGENTS_BASE_URL)');
+    if (!sync || sync.sourceNames.length === 0) throw new AppError('bad_request', `No source is configured (${SOURCE_SETUP_HINT})`);
     if (selected && !sync.sourceNames.includes(selected)) throw new BadRequestError(`Source '${selected}' is not configured`);
     sync.run({ source: selected, full }).catch((error) => deps.log.error('sync failed', { error: String(error) }));
     return c.json({ started: selected ? [selected] : sync.sourceNames }, 202);

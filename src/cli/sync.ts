@@ -1,0 +1,65 @@
+import { ConfigError } from '../errors.js';
+import { ingestDeps } from '../ingest/deps.js';
+import { sumCounts } from '../ingest/sync-counts.js';
+import type { SyncSummary } from '../ingest/sync-pass.js';
+import { SyncController } from '../ingest/sync-controller.js';
+import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from '../runtime.js';
+import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../sources/registry.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+import { UsageError } from './usage-error.js';
+
+export const syncCommand: Command = {
+  name: 'sync',
+  forms: [{ synopsis: `sync [--source ${SOURCE_NAMES.join('|')}] [--full]`, summary: ['one pass over the configured sources; prints a JSON summary'] }],
+  details: `One pass over the configured sources: fetches the sessions created since the last pass and
+revisits those still in progress. Prints one JSON summary line on stdout at the end; progress on
+stderr when it is a terminal.
+
+Options:
+  --source NAME   only this source: ${SOURCE_CHOICES}
+  --full          also remove indexed sessions the source no longer has
+
+Exit: 0 every listed session indexed, 2 some skipped as malformed, 1 a failure, 78 no source (or
+not the one asked for) is configured.`,
+  prepare(args) {
+    const { values } = parseCommandArgs(args, { source: { type: 'string' }, full: { type: 'boolean', default: false } }, { positionals: false });
+    const { source, full } = values;
+    if (source !== undefined && !isSourceName(source)) throw new UsageError(`--source must be ${SOURCE_CHOICES}, got '${source}'`);
+    return async ({ config, log, io }) => {
+      const factories = sourceFactories(config).filter((factory) => source === undefined || factory.name === source);
+      if (factories.length === 0) {
+        throw new ConfigError(source ? `Source '${source}' is not configured` : `No source is configured: ${SOURCE_SETUP_HINT}`);
+      }
+      const engine = await openEngine(config);
+      try {
+        const controller = new SyncController({
+          ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
+          sources: factories,
+          concurrency: config.sourceConcurrency,
+        });
+        const showProgress = io.stderr.isTTY === true;
+        const summaries = await controller.run({
+          full,
+          onProgress: showProgress
+            ? (p) => io.stderr.write(`\r${p.source}: listed ${p.listed}, indexed ${p.sessions} sessions / ${p.turns} turns, skipped ${p.skipped}, failed ${p.failed}   `)
+            : undefined,
+        });
+        if (showProgress) io.stderr.write('\n');
+        io.stdout(`${JSON.stringify(syncTotals(summaries))}\n`);
+        if (summaries.some((summary) => summary.error !== null || summary.failed > 0)) return 1;
+        return summaries.some((summary) => summary.skipped > 0) ? 2 : 0;
+      } finally {
+        await engine.close();
+      }
+    };
+  },
+};
+
+function syncTotals(summaries: SyncSummary[]) {
+  return {
+    ...sumCounts(summaries),
+    durationMs: Math.max(0, ...summaries.map((summary) => summary.durationMs)),
+    sources: summaries.map(({ skippedSessions, ...summary }) => ({ ...summary, skippedSessions: skippedSessions.slice(0, 20) })),
+  };
+}
