@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
-import type { AppEnv } from './app.js';
+import type { AppEnv } from './env.js';
 
 /**
  * Put before every route that reads a request body (those whose Operation declares `body`): the body

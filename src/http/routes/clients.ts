@@ -5,7 +5,9 @@ import { scopeOf } from '../../model.js';
 import { forgetClient } from '../../ingest/forget-client.js';
 import { ForgottenClients } from '../../ingest/forgotten.js';
 import { NoQuery, parseQuery } from '../../query-params.js';
-import { queryArrays, requireAdmin, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays } from '../query.js';
+import { requireAdmin, requireUnscopedAdmin } from '../auth.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 const ClientId = z.string().describe('External client id');

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { renderDocsPage } from '../openapi/docs-page.js';
 import type { Operation } from '../openapi/operation.js';

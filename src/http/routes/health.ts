@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { indexesExist } from '../../engine/indexes.js';
-import type { AppDeps, AppEnv } from '../app.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const healthOperations: Operation[] = [

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Metrics } from '../../metrics.js';
-import { requireUnscopedAdmin, type AppEnv } from '../app.js';
+import { requireUnscopedAdmin } from '../auth.js';
+import type { AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const metricsOperations: Operation[] = [

@@ -5,7 +5,8 @@ import { httpUrlOrNull } from '../../model.js';
 import { booleanText, one, parseQuery } from '../../query-params.js';
 import { findSession } from '../../search/sessions.js';
 import { SourceHttpError } from '../../sources/http.js';
-import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays } from '../query.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const RecordingQuery = z.object({

@@ -6,7 +6,8 @@ import { OPEN_API_SIGNER } from '../../engine/token-signers.js';
 import { AppError } from '../../errors.js';
 import { one, parseQuery, wholeNumber } from '../../query-params.js';
 import { scopeFilter } from '../../engine/filter.js';
-import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays } from '../query.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 /**

@@ -4,7 +4,8 @@ import { facetValues, SearchableFacet } from '../../search/facet-values.js';
 import { FacetValuesQuery, parseSearchRequest, SessionsQuery, TurnsQuery } from '../../search/params.js';
 import { searchSessions } from '../../search/sessions.js';
 import { searchTurns } from '../../search/turns.js';
-import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays } from '../query.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const searchOperations: Operation[] = [

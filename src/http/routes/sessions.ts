@@ -5,7 +5,9 @@ import { deleteSession } from '../../ingest/delete.js';
 import { intakeRecords, type RefusalReason } from '../../ingest/intake.js';
 import { findSession, getSession } from '../../search/sessions.js';
 import { booleanText, NoQuery, one, parseQuery } from '../../query-params.js';
-import { queryArrays, requireAdmin, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays } from '../query.js';
+import { requireAdmin } from '../auth.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 /** Sessions accepted in one push; larger exports belong to `transcript-search import`. */

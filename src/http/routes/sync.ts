@@ -2,7 +2,9 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError, BadRequestError } from '../../errors.js';
 import { booleanText, one, parseQuery } from '../../query-params.js';
-import { queryArrays, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
+import { queryArrays } from '../query.js';
+import { requireUnscopedAdmin } from '../auth.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const StartSyncQuery = z.object({

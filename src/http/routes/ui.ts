@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import type { Operation } from '../openapi/operation.js';
 
 /**
