@@ -1,11 +1,11 @@
 import type { Hono } from 'hono';
-import { markedHtml } from '../../engine/highlight.js';
 import { facetValues, SearchableFacet } from '../../search/facet-values.js';
 import { FacetValuesQuery, parseSearchRequest, SessionsQuery, TurnsQuery } from '../../search/params.js';
 import { searchSessions } from '../../search/sessions.js';
 import { searchTurns } from '../../search/turns.js';
 import { queryArrays } from '../query.js';
 import type { AppDeps, AppEnv } from '../env.js';
+import { withHtmlHighlights, withHtmlSnippets } from '../highlights.js';
 import type { Operation } from '../openapi/operation.js';
 
 export const searchOperations: Operation[] = [
@@ -29,14 +29,12 @@ export const searchOperations: Operation[] = [
 export function registerSearchRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/v1/search/turns', async (c) => {
     const request = parseSearchRequest(queryArrays(c), 'turns');
-    const page = await searchTurns(deps, request, c.get('caller'));
-    return c.json({ ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) });
+    return c.json(withHtmlHighlights(await searchTurns(deps, request, c.get('caller'))));
   });
 
   app.get('/v1/search/sessions', async (c) => {
     const request = parseSearchRequest(queryArrays(c), 'sessions');
-    const page = await searchSessions(deps, request, c.get('caller'));
-    return c.json({ ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) });
+    return c.json(withHtmlSnippets(await searchSessions(deps, request, c.get('caller'))));
   });
 
   app.get('/v1/facets/:name', async (c) => {
