@@ -1,23 +1,32 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
 import { isScoped } from '../model.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 import type { AppEnv } from './env.js';
+import type { Access } from './route.js';
 
 /** Without configured keys every caller is an unscoped admin (the open API binds loopback only). */
 const OPEN_CALLER: Caller = { name: 'open', role: 'admin' };
 
-/** Sets the caller from the key presented; without configured keys every caller is an unscoped admin. */
+/** Who is calling, from the key presented (401 without a valid one); remembered for the rest of the request. */
+export function identifyCaller(c: Context<AppEnv>, keys: ApiKeys | undefined): Caller {
+  const known = c.get('caller') as Caller | undefined;
+  if (known) return known;
+  let caller = OPEN_CALLER;
+  if (keys) {
+    const presented = bearer(c.req.header('authorization')) ?? c.req.header('x-api-key');
+    const found = presented ? keys.find(presented) : undefined;
+    if (!found) throw new AppError('unauthorized', presented ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer KEY or X-Api-Key: KEY');
+    caller = found;
+  }
+  c.set('caller', caller);
+  return caller;
+}
+
+/** For a whole path tree: every request in it, to a route or not, needs a valid key before anything else. */
 export function authenticate(keys: ApiKeys | undefined): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!keys) {
-      c.set('caller', OPEN_CALLER);
-      return next();
-    }
-    const presented = bearer(c.req.header('authorization')) ?? c.req.header('x-api-key');
-    const caller = presented ? keys.find(presented) : undefined;
-    if (!caller) throw new AppError('unauthorized', presented ? 'Invalid API key' : 'Missing API key: send Authorization: Bearer KEY or X-Api-Key: KEY');
-    c.set('caller', caller);
+    identifyCaller(c, keys);
     return next();
   };
 }
@@ -27,18 +36,18 @@ function bearer(header: string | undefined): string | undefined {
   return match?.[1]?.trim();
 }
 
-/** Routes that change data call this first. */
-export function requireAdmin(caller: Caller): void {
-  if (caller.role !== 'admin') throw new AppError('forbidden', 'This key may search but not change data (role admin needed)');
-}
-
 /**
- * Routes whose effect or answer spans every companion, tenant and client (sync status and passes,
- * metrics, the forgotten-clients list) call this, saying what they are: a key with a scope may
- * neither see nor change them, and a search key is told so rather than that it "may not change data".
+ * 403 unless the caller may use a route declared with this access. A search key is told what it lacks
+ * ("may not change data"); routes whose effect or answer spans every companion, tenant and client say
+ * what they are, so a scoped admin learns why its key is not enough.
  */
-export function requireUnscopedAdmin(caller: Caller, reason: string): void {
+export function checkAccess(caller: Caller, access: Access): void {
+  if (access === 'open' || access === 'search') return;
+  if (access === 'admin') {
+    if (caller.role !== 'admin') throw new AppError('forbidden', 'This key may search but not change data (role admin needed)');
+    return;
+  }
   if (caller.role !== 'admin' || isScoped(caller)) {
-    throw new AppError('forbidden', `${reason}: this needs an admin key without companions, tenants or externalClients`);
+    throw new AppError('forbidden', `${access.reason}: this needs an admin key without companions, tenants or externalClients`);
   }
 }

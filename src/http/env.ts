@@ -28,5 +28,8 @@ export type AppDeps = {
   vendors?: Partial<Record<SourceName, SessionSource>>;
 };
 
+/** What route handlers are given: the app's dependencies, with its own metrics registry when none was passed. */
+export type RouteDeps = AppDeps & { metrics: Metrics };
+
 /** Per request: its id (observe.ts) and, on routes that need a key, who is calling (auth.ts). */
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };

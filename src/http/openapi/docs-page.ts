@@ -1,4 +1,5 @@
-import type { JsonSchema, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './document.js';
+import type { OpenApiDocument, OpenApiOperation, OpenApiParameter } from './document.js';
+import type { JsonSchema } from './json-schema.js';
 
 /**
  * `GET /docs`: the OpenAPI document as one static HTML page, rendered on the server. No script and no
