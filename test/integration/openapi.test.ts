@@ -10,7 +10,7 @@ import { createTestEngine, type TestEngine } from '../support/engine.js';
  * GET /openapi.json is generated from the route declarations: every registered route is in it and
  * nothing else, every query parameter it names is one the endpoint accepts, every answer has a
  * schema or a content type, the access it documents is the access the route enforces, and GET /docs
- * renders it without loading anything from elsewhere. (That real
+ * renders it, with the fields of each answer, without loading anything from elsewhere. (That real
  * answers match the schemas is response-schemas.test.ts.)
  */
 let engine: TestEngine;
@@ -187,5 +187,13 @@ describe('GET /docs', () => {
     for (const { path } of operations()) expect(html).toContain(`<code>${path}</code>`);
     expect(html).toContain('integer 1–100');
     expect(html).not.toMatch(/<script|(src|href)="(https?:)?\/\//i);
+  });
+
+  it('shows the fields of every answer, and of every type an answer names', async () => {
+    const html = await (await app.request('/docs')).text();
+    expect(html).toContain('Returns 200, <a href="#type-TurnSearchPage">TurnSearchPage</a>');
+    expect(html).toContain('<tr><td><code>hits</code></td><td>list of <a href="#type-TurnHit">TurnHit</a></td>');
+    for (const name of Object.keys(document.components.schemas)) expect(html).toContain(`<section id="type-${name}">`);
+    expect(html).toMatch(/<tr><td><code>highlight<\/code><\/td><td>string<\/td><td><code>text<\/code>, HTML-escaped text whose only markup is <code>&lt;mark&gt;<\/code>/);
   });
 });
