@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
 import { isLoopbackHost } from './api-keys.js';
-import type { AppEnv } from './app.js';
+import type { AppEnv } from './env.js';
 
 /**
  * What a web page in the user's browser must not do to this API. Browsers send requests to any

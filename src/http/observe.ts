@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { AppEnv } from './app.js';
+import type { AppEnv } from './env.js';
 
 /** The label of requests no route matched: one value, however many paths are probed. */
 export const UNMATCHED_ROUTE = 'unmatched';

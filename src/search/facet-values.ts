@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { BadRequestError } from '../errors.js';
-import type { RawQuery } from '../query-params.js';
-import { parseFacetValuesQuery } from './params.js';
+import type { FacetValuesRequest } from './params.js';
 import { KEYED, exactKey, idOfKey } from '../engine/documents.js';
 import type { Scope } from '../model.js';
 import { buildFilter } from './query.js';
@@ -19,13 +18,12 @@ export const SearchableFacet = z.enum(SEARCHABLE_FACETS).describe('Facet whose v
 export async function facetValues(
   deps: SearchDeps,
   name: string,
-  query: RawQuery,
+  { prefix, filters }: FacetValuesRequest,
   scope: Scope = {},
 ): Promise<{ values: Array<{ value: string; count: number }> }> {
   if (!SearchableFacet.safeParse(name).success) {
     throw new BadRequestError(`Unknown facet '${name.slice(0, 40)}'; expected one of ${SEARCHABLE_FACETS.join(', ')}`);
   }
-  const { prefix, filters } = parseFacetValuesQuery(query);
   // Ids are completed on their exact keys: the hex of a prefix is a prefix of the hex of the id.
   const keyed = name in KEYED;
   const response = await deps.engine.facetSearch(deps.names.sessions, {

@@ -200,13 +200,15 @@ export function parseFilters(query: RawQuery): SearchFilters {
   return toFilters(parseKnownParams(FiltersQuery, query));
 }
 
-export function parseFacetValuesQuery(query: RawQuery): { prefix: string; filters: SearchFilters } {
-  const parsed = parseQuery(FacetValuesQuery, query);
+/** `/v1/facets/{name}`: the prefix to complete, and the filters that narrow the sessions counted. */
+export type FacetValuesRequest = { prefix: string; filters: SearchFilters };
+
+export function facetValuesRequestOf(parsed: z.output<typeof FacetValuesQuery>): FacetValuesRequest {
   return { prefix: parsed.q, filters: toFilters(parsed) };
 }
 
-export function parseSearchRequest(query: RawQuery, kind: SearchKind): SearchRequest {
-  const parsed = kind === 'turns' ? parseQuery(TurnsQuery, query) : { ...parseQuery(SessionsQuery, query), context: 0 };
+/** A query validated by `TurnsQuery` or `SessionsQuery` (the routes validate it; the CLI calls `parseSearchRequest`). */
+export function searchRequestOf(parsed: z.output<typeof TurnsQuery> | z.output<typeof SessionsQuery>): SearchRequest {
   return {
     ...toFilters(parsed),
     q: parsed.q,
@@ -214,6 +216,10 @@ export function parseSearchRequest(query: RawQuery, kind: SearchKind): SearchReq
     page: parsed.page,
     hitsPerPage: parsed.hitsPerPage,
     facets: parsed.facets,
-    context: parsed.context,
+    context: 'context' in parsed ? parsed.context : 0,
   };
+}
+
+export function parseSearchRequest(query: RawQuery, kind: SearchKind): SearchRequest {
+  return searchRequestOf(kind === 'turns' ? parseQuery(TurnsQuery, query) : parseQuery(SessionsQuery, query));
 }

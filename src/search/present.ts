@@ -1,5 +1,5 @@
 import { tagObject, type SessionDocument, type TurnDocument } from '../engine/documents.js';
-import { httpUrlOrNull } from '../model.js';
+import { httpUrlOrNull, type Role } from '../model.js';
 
 /** Index documents → API objects: ISO-8601 times, tags as an object, no engine-only fields. */
 /**
@@ -15,7 +15,7 @@ export function isoTime(seconds: number | null | undefined): string | null {
 export type TurnView = {
   sessionId: string;
   turnIndex: number;
-  role: string;
+  role: Role;
   text: string;
   timestamp: string | null;
   offsetSeconds: number | null;

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../src/engine/client.js';
 import { indexNames } from '../../src/engine/indexes.js';
-import { createApp, MAX_BODY_BYTES } from '../../src/http/app.js';
+import { createApp } from '../../src/http/app.js';
+import { MAX_BODY_BYTES } from '../../src/http/body-limit.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeys } from '../../src/http/api-keys.js';
 import { createApp } from '../../src/http/app.js';
 import type { OpenApiDocument, OpenApiOperation } from '../../src/http/openapi/document.js';
 import { openApiPath } from '../../src/http/openapi/document.js';
@@ -6,9 +7,11 @@ import { silentLogger } from '../../src/logger.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 
 /**
- * GET /openapi.json is generated from the schemas the handlers validate with: every registered route
- * is in it and nothing else, every query parameter it names is one the endpoint accepts, and GET /docs
- * renders it without loading anything from elsewhere.
+ * GET /openapi.json is generated from the route declarations: every registered route is in it and
+ * nothing else, every query parameter it names is one the endpoint accepts, every answer has a
+ * schema or a content type, the access it documents is the access the route enforces, and GET /docs
+ * renders it, with the fields of each answer, without loading anything from elsewhere. (That real
+ * answers match the schemas is response-schemas.test.ts.)
  */
 let engine: TestEngine;
 let app: ReturnType<typeof createApp>;
@@ -93,7 +96,84 @@ describe('GET /openapi.json', () => {
     expect(document.paths['/health']!.get!.security).toBeUndefined();
     expect(document.paths['/v1/search/turns']!.get!.security).toEqual([{ bearer: [] }, { apiKeyHeader: [] }]);
     expect(document.paths['/metrics']!.get!['x-access']).toBe('unscoped-admin');
+    expect(document.paths['/metrics']!.get!.description).toContain('metrics count every companion, tenant and client');
     expect(document.paths['/v1/sessions']!.post!['x-access']).toBe('admin');
+  });
+
+  it('documents every answer: JSON by a named schema, anything else by its content type or a redirect', () => {
+    for (const { method, path, operation } of operations()) {
+      expect(Object.values(operation.responses).some((response) => !('$ref' in response)), `${method} ${path}`).toBe(true);
+      for (const [status, response] of Object.entries(operation.responses)) {
+        // The common error answers, checked below with every other reference.
+        if ('$ref' in response) continue;
+        const where = `${method} ${path} ${status}`;
+        if (status === '302') {
+          expect(response.headers?.location, where).toBeDefined();
+          continue;
+        }
+        const content = Object.entries(response.content ?? {});
+        expect(content.length, where).toBeGreaterThan(0);
+        for (const [type, { schema }] of content) {
+          if (type !== 'application/json') continue;
+          expect(schema.$ref, where).toMatch(/^#\/components\/schemas\/\w+$/);
+          expect(document.components.schemas[String(schema.$ref).split('/').pop()!], where).toBeDefined();
+        }
+      }
+    }
+    for (const ref of JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)) {
+      expect((document.components as Record<string, Record<string, unknown>>)[ref[1]!]![ref[2]!], ref[0]).toBeDefined();
+    }
+  });
+
+  it('documents the search answers field by field: highlights as HTML with <mark>, one stats entry per name', () => {
+    const { schemas } = document.components;
+    const properties = (name: string) => schemas[name]!.properties as Record<string, { description?: string; $ref?: string }>;
+    expect(properties('TurnSearchPage').hits).toEqual({ type: 'array', items: { $ref: '#/components/schemas/TurnHit' } });
+    expect(properties('TurnHit').highlight!.description).toMatch(/HTML-escaped text whose only markup is `<mark>`/);
+    expect(properties('SessionHit').snippet!.description).toMatch(/HTML-escaped text whose only markup is `<mark>`/);
+    expect(Object.keys(properties('SessionStats')).sort()).toEqual(
+      ['count', 'durationSeconds', 'turnCount', 'llmInputTokens', 'llmOutputTokens', 'tokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'].sort(),
+    );
+    expect(properties('SessionStats').costUsd).toEqual({ $ref: '#/components/schemas/NumberStats' });
+    expect(Object.keys(properties('PushResult'))).toEqual(['accepted', 'rejected']);
+    expect(document.paths['/v1/sessions']!.post!.responses['202']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PushResult' } } } });
+    expect(document.paths['/ready']!.get!.responses['503']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } });
+  });
+});
+
+describe('the access each route documents', () => {
+  const KEYS = { search: 'search-key-0123456789abcdef', admin: 'admin-key-0123456789abcdef', scopedAdmin: 'scoped-admin-key-0123456789' };
+
+  it('is the access it enforces: 401 without a key, 403 for a key below it, and no 401 or 403 for a key that has it', async () => {
+    const keyed = createApp({
+      engine: engine.client,
+      names: engine.names,
+      log: silentLogger,
+      keys: new ApiKeys([
+        { key: KEYS.search, name: 'search', role: 'search' },
+        { key: KEYS.admin, name: 'admin', role: 'admin' },
+        { key: KEYS.scopedAdmin, name: 'scoped-admin', role: 'admin', companions: ['comp_x'] },
+      ]),
+    });
+    const refusedBy: Record<string, Array<keyof typeof KEYS | 'none'>> = {
+      open: [],
+      search: ['none'],
+      admin: ['none', 'search'],
+      'unscoped-admin': ['none', 'search', 'scopedAdmin'],
+    };
+    for (const { method, path, operation } of operations()) {
+      const url = path.replace(/\{(\w+)\}/g, (_match, name: string) => PATH_VALUES[name]!);
+      for (const caller of ['none', 'search', 'scopedAdmin', 'admin'] as const) {
+        const headers: Record<string, string> = operation.requestBody ? { 'content-type': 'application/json' } : {};
+        if (caller !== 'none') headers.authorization = `Bearer ${KEYS[caller]}`;
+        const response = await keyed.request(url, { method: method.toUpperCase(), headers, ...(operation.requestBody ? { body: '[]' } : {}) });
+        const text = await response.text();
+        const where = `${method} ${path} as ${caller}: ${text.slice(0, 200)}`;
+        const refused = refusedBy[operation['x-access']]!.includes(caller);
+        if (!refused) expect([401, 403], where).not.toContain(response.status);
+        else expect(response.status, where).toBe(caller === 'none' ? 401 : 403);
+      }
+    }
   });
 });
 
@@ -107,5 +187,13 @@ describe('GET /docs', () => {
     for (const { path } of operations()) expect(html).toContain(`<code>${path}</code>`);
     expect(html).toContain('integer 1–100');
     expect(html).not.toMatch(/<script|(src|href)="(https?:)?\/\//i);
+  });
+
+  it('shows the fields of every answer, and of every type an answer names', async () => {
+    const html = await (await app.request('/docs')).text();
+    expect(html).toContain('Returns 200, <a href="#type-TurnSearchPage">TurnSearchPage</a>');
+    expect(html).toContain('<tr><td><code>hits</code></td><td>list of <a href="#type-TurnHit">TurnHit</a></td>');
+    for (const name of Object.keys(document.components.schemas)) expect(html).toContain(`<section id="type-${name}">`);
+    expect(html).toMatch(/<tr><td><code>highlight<\/code><\/td><td>string<\/td><td><code>text<\/code>, HTML-escaped text whose only markup is <code>&lt;mark&gt;<\/code>/);
   });
 });

@@ -1,19 +1,8 @@
-import type { Hono } from 'hono';
-import type { AppEnv } from '../app.js';
-import { buildOpenApiDocument } from '../openapi/document.js';
+import { buildOpenApiDocument, type OpenApiDocument } from '../openapi/document.js';
 import { renderDocsPage } from '../openapi/docs-page.js';
-import type { Operation } from '../openapi/operation.js';
-
-export const docsOperations: Operation[] = [
-  {
-    method: 'get', path: '/openapi.json', tag: 'Operations', access: 'open', summary: 'This API as an OpenAPI 3.1 document',
-    success: { status: 200, description: 'The document' },
-  },
-  {
-    method: 'get', path: '/docs', tag: 'Operations', access: 'open', summary: 'This API as a readable page',
-    success: { status: 200, description: 'HTML', contentType: 'text/html' },
-  },
-];
+import { defineRoute } from '../define-route.js';
+import type { ApiRoute, RouteDeclaration } from '../route.js';
+import { OpenApiDocumentBody } from '../schemas/operations.js';
 
 // The page has no script and loads nothing: a policy that allows only its inline style says so.
 const DOCS_HEADERS = {
@@ -21,10 +10,36 @@ const DOCS_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-/** Open like /health: the document describes the API, not its data. Built once, at start. */
-export function registerDocsRoutes(app: Hono<AppEnv>, operations: Operation[]): void {
-  const document = buildOpenApiDocument(operations);
-  const page = renderDocsPage(document);
-  app.get('/openapi.json', (c) => c.json(document));
-  app.get('/docs', (c) => c.html(page, 200, DOCS_HEADERS));
+/** One document per list of routes, shared by the two routes that show it and by every app mounting the same list. */
+const documents = new WeakMap<readonly RouteDeclaration[], OpenApiDocument>();
+
+function documentOf(api: readonly RouteDeclaration[]): OpenApiDocument {
+  let document = documents.get(api);
+  if (!document) documents.set(api, (document = buildOpenApiDocument(api)));
+  return document;
 }
+
+/** Open like /health: the document describes the API, not its data. */
+export const docsRoutes: ApiRoute[] = [
+  defineRoute(
+    {
+      method: 'get', path: '/openapi.json', tag: 'Operations', access: 'open', summary: 'This API as an OpenAPI 3.1 document',
+      responses: { 200: { description: 'The document', schema: OpenApiDocumentBody } },
+    },
+    (_deps, api) => {
+      const document = documentOf(api);
+      return (c) => c.json(document, 200);
+    },
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/docs', tag: 'Operations', access: 'open', summary: 'This API as a readable page',
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+    },
+    (_deps, api) => {
+      // Rendered when first asked for: most apps (every test's) never are.
+      let page: string | undefined;
+      return (c) => c.html((page ??= renderDocsPage(documentOf(api))), 200, DOCS_HEADERS);
+    },
+  ),
+];

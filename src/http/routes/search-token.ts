@@ -1,13 +1,13 @@
-import type { Hono } from 'hono';
 import type { TokenSearchRules } from 'meilisearch';
 import { generateTenantToken } from 'meilisearch/token';
 import { z } from 'zod';
+import { scopeFilter } from '../../engine/filter.js';
 import { OPEN_API_SIGNER } from '../../engine/token-signers.js';
 import { AppError } from '../../errors.js';
-import { one, parseQuery, wholeNumber } from '../../query-params.js';
-import { scopeFilter } from '../../engine/filter.js';
-import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
-import type { Operation } from '../openapi/operation.js';
+import { one, wholeNumber } from '../../query-params.js';
+import { defineRoute } from '../define-route.js';
+import type { ApiRoute } from '../route.js';
+import { SearchToken } from '../schemas/operations.js';
 
 /**
  * Token lifetime (`expiresInSeconds`): default ten minutes, at most fifteen. A token cannot be taken
@@ -27,41 +27,41 @@ export const SearchTokenQuery = z.object({
     .describe('Lifetime of the token'),
 });
 
-export const searchTokenOperations: Operation[] = [
-  {
-    method: 'post', path: '/v1/search-token', tag: 'Search', access: 'search', query: SearchTokenQuery,
-    summary: 'A Meilisearch tenant token for searching the engine directly from a browser, limited to the key\'s scope',
-    success: { status: 200, description: '`{token, expiresAt, indexes}`, and `url` when MEILI_PUBLIC_URL is set' },
-  },
-];
-
 /**
  * `POST /v1/search-token`: a tenant token for a browser UI to search the engine directly (e.g. with
  * InstantSearch). Any valid key may ask; the token carries the caller's scope (exact keys) as a search
  * rule the engine itself enforces, so it can never see more than the key it was minted for, and it is
  * signed by that key's own engine key (token-signers.ts), so it dies with the key.
  */
-export function registerSearchTokenRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
-  app.post('/v1/search-token', async (c) => {
-    const { expiresInSeconds: lifetime } = parseQuery(SearchTokenQuery, queryArrays(c));
-    if (!deps.tokenSigners) {
-      throw new AppError('bad_request', 'Search tokens need the service to hold the engine master key (MEILI_MASTER_KEY, or the embedded engine)');
-    }
-    const caller = c.get('caller');
-    const signerId = caller.keyId ?? OPEN_API_SIGNER;
-    const signer = deps.tokenSigners.get(signerId);
-    // `serve` makes a signer for every key it accepts: a missing one is a bug, answered as such.
-    if (!signer) throw new Error(`No token signer for key id ${signerId}`);
-    // Only the two indexes, whatever the key: the rules are the token's whole reach.
-    const filter = scopeFilter(caller);
-    const rule = filter ? { filter } : {};
-    const rules: TokenSearchRules = { [deps.names.turns]: rule, [deps.names.sessions]: rule };
-    const expiresAt = Math.floor((deps.now ?? Date.now)() / 1000) + lifetime;
-    return c.json({
-      token: await generateTenantToken({ apiKey: signer.key, apiKeyUid: signer.uid, searchRules: rules, expiresAt }),
-      expiresAt: new Date(expiresAt * 1000).toISOString(),
-      ...(deps.publicEngineUrl ? { url: deps.publicEngineUrl } : {}),
-      indexes: { turns: deps.names.turns, sessions: deps.names.sessions },
-    });
-  });
-}
+export const searchTokenRoutes: ApiRoute[] = [
+  defineRoute(
+    {
+      method: 'post', path: '/v1/search-token', tag: 'Search', access: 'search', query: SearchTokenQuery,
+      summary: "A Meilisearch tenant token for searching the engine directly from a browser, limited to the key's scope",
+      responses: { 200: { description: 'The token, and where and what it searches', schema: SearchToken } },
+    },
+    (deps) => async (c, { caller, query }) => {
+      if (!deps.tokenSigners) {
+        throw new AppError('bad_request', 'Search tokens need the service to hold the engine master key (MEILI_MASTER_KEY, or the embedded engine)');
+      }
+      const signerId = caller.keyId ?? OPEN_API_SIGNER;
+      const signer = deps.tokenSigners.get(signerId);
+      // `serve` makes a signer for every key it accepts: a missing one is a bug, answered as such.
+      if (!signer) throw new Error(`No token signer for key id ${signerId}`);
+      // Only the two indexes, whatever the key: the rules are the token's whole reach.
+      const filter = scopeFilter(caller);
+      const rule = filter ? { filter } : {};
+      const rules: TokenSearchRules = { [deps.names.turns]: rule, [deps.names.sessions]: rule };
+      const expiresAt = Math.floor((deps.now ?? Date.now)() / 1000) + query.expiresInSeconds;
+      return c.json(
+        {
+          token: await generateTenantToken({ apiKey: signer.key, apiKeyUid: signer.uid, searchRules: rules, expiresAt }),
+          expiresAt: new Date(expiresAt * 1000).toISOString(),
+          ...(deps.publicEngineUrl ? { url: deps.publicEngineUrl } : {}),
+          indexes: { turns: deps.names.turns, sessions: deps.names.sessions },
+        },
+        200,
+      );
+    },
+  ),
+];

@@ -1,44 +1,40 @@
-import type { Hono } from 'hono';
-import { markedHtml } from '../../engine/highlight.js';
-import { facetValues, SearchableFacet } from '../../search/facet-values.js';
-import { FacetValuesQuery, parseSearchRequest, SessionsQuery, TurnsQuery } from '../../search/params.js';
+import { z } from 'zod';
+import { facetValues, SEARCHABLE_FACETS } from '../../search/facet-values.js';
+import { FacetValuesQuery, facetValuesRequestOf, searchRequestOf, SessionsQuery, TurnsQuery } from '../../search/params.js';
 import { searchSessions } from '../../search/sessions.js';
 import { searchTurns } from '../../search/turns.js';
-import { queryArrays, type AppDeps, type AppEnv } from '../app.js';
-import type { Operation } from '../openapi/operation.js';
+import { defineRoute } from '../define-route.js';
+import { withHtmlHighlights, withHtmlSnippets } from '../highlights.js';
+import type { ApiRoute } from '../route.js';
+import { FacetValues, SessionSearchPage, TurnSearchPage } from '../schemas/search.js';
 
-export const searchOperations: Operation[] = [
-  {
-    method: 'get', path: '/v1/search/turns', tag: 'Search', access: 'search', query: TurnsQuery,
-    summary: 'Search utterances: one hit per turn, with highlight and optional context',
-    success: { status: 200, description: '`{hits, totalHits, page, hitsPerPage, totalPages, facets, processingTimeMs}`; facet counts count turns' },
-  },
-  {
-    method: 'get', path: '/v1/search/sessions', tag: 'Search', access: 'search', query: SessionsQuery,
-    summary: 'Search sessions: one hit per session, with snippet, and stats over all matching sessions',
-    success: { status: 200, description: '`{hits, totalHits, page, hitsPerPage, totalPages, facets, stats, processingTimeMs}`; facet counts count sessions' },
-  },
-  {
-    method: 'get', path: '/v1/facets/:name', tag: 'Search', access: 'search', query: FacetValuesQuery, params: { name: SearchableFacet },
-    summary: 'Facet values starting with a prefix, counted in sessions (autocomplete)',
-    success: { status: 200, description: '`{"values":[{"value","count"}]}`' },
-  },
+const FacetName = z
+  .enum(SEARCHABLE_FACETS, { error: (issue) => `Unknown facet '${String(issue.input).slice(0, 40)}'; expected one of ${SEARCHABLE_FACETS.join(', ')}` })
+  .describe('Facet whose values to list');
+
+export const searchRoutes: ApiRoute[] = [
+  defineRoute(
+    {
+      method: 'get', path: '/v1/search/turns', tag: 'Search', access: 'search', query: TurnsQuery,
+      summary: 'Search utterances: one hit per turn, with highlight and optional context',
+      responses: { 200: { description: 'A page of turn hits; facet counts count turns', schema: TurnSearchPage } },
+    },
+    (deps) => async (c, { caller, query }) => c.json(withHtmlHighlights(await searchTurns(deps, searchRequestOf(query), caller)), 200),
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/v1/search/sessions', tag: 'Search', access: 'search', query: SessionsQuery,
+      summary: 'Search sessions: one hit per session, with snippet, and stats over all matching sessions',
+      responses: { 200: { description: 'A page of session hits, and `stats` over every match; facet counts count sessions', schema: SessionSearchPage } },
+    },
+    (deps) => async (c, { caller, query }) => c.json(withHtmlSnippets(await searchSessions(deps, searchRequestOf(query), caller)), 200),
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/v1/facets/:name', tag: 'Search', access: 'search', query: FacetValuesQuery, params: { name: FacetName },
+      summary: 'Facet values starting with a prefix, counted in sessions (autocomplete)',
+      responses: { 200: { description: 'The values, most frequent first', schema: FacetValues } },
+    },
+    (deps) => async (c, { caller, params, query }) => c.json(await facetValues(deps, params.name, facetValuesRequestOf(query), caller), 200),
+  ),
 ];
-
-export function registerSearchRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
-  app.get('/v1/search/turns', async (c) => {
-    const request = parseSearchRequest(queryArrays(c), 'turns');
-    const page = await searchTurns(deps, request, c.get('caller'));
-    return c.json({ ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) });
-  });
-
-  app.get('/v1/search/sessions', async (c) => {
-    const request = parseSearchRequest(queryArrays(c), 'sessions');
-    const page = await searchSessions(deps, request, c.get('caller'));
-    return c.json({ ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) });
-  });
-
-  app.get('/v1/facets/:name', async (c) => {
-    return c.json(await facetValues(deps, c.req.param('name'), queryArrays(c), c.get('caller')));
-  });
-}

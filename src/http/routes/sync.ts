@@ -1,10 +1,10 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError, BadRequestError } from '../../errors.js';
-import { booleanText, one, parseQuery } from '../../query-params.js';
+import { booleanText, one } from '../../query-params.js';
 import { SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../../sources/registry.js';
-import { queryArrays, requireUnscopedAdmin, type AppDeps, type AppEnv } from '../app.js';
-import type { Operation } from '../openapi/operation.js';
+import { defineRoute } from '../define-route.js';
+import type { ApiRoute } from '../route.js';
+import { SyncStarted, SyncStatus } from '../schemas/sync.js';
 
 export const StartSyncQuery = z.object({
   source: one('source', z.enum(SOURCE_NAMES, { error: `Invalid 'source': expected ${SOURCE_CHOICES}` }))
@@ -13,35 +13,31 @@ export const StartSyncQuery = z.object({
   full: one('full', booleanText('full')).default(false).describe('Also remove indexed sessions the source no longer has'),
 });
 
-export const syncOperations: Operation[] = [
-  {
-    method: 'get', path: '/v1/sync', tag: 'Sync', access: 'unscoped-admin',
-    summary: 'Per-source sync status: last run, counts, watermark, last error, skipped sessions with reasons',
-    success: { status: 200, description: '`{"sources":[...]}`' },
-  },
-  {
-    method: 'post', path: '/v1/sync', tag: 'Sync', access: 'unscoped-admin', query: StartSyncQuery,
-    summary: 'Start a sync pass; progress and results are in GET /v1/sync',
-    success: { status: 202, description: '`{"started":["napster",...]}`' },
-  },
-];
-
 // Sync status and passes span every companion: a key limited to some may neither see nor start them.
-export function registerSyncRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
-  app.get('/v1/sync', async (c) => {
-    requireUnscopedAdmin(c.get('caller'), 'Sync status spans every companion, tenant and client');
-    if (!deps.sync) return c.json({ sources: [] });
-    return c.json(await deps.sync.status());
-  });
-
-  // Starts a pass and answers at once; progress and results are in GET /v1/sync.
-  app.post('/v1/sync', async (c) => {
-    requireUnscopedAdmin(c.get('caller'), 'Sync passes write every companion, tenant and client');
-    const { source: selected, full } = parseQuery(StartSyncQuery, queryArrays(c));
-    const sync = deps.sync;
-    if (!sync || sync.sourceNames.length === 0) throw new AppError('bad_request', `No source is configured (${SOURCE_SETUP_HINT})`);
-    if (selected && !sync.sourceNames.includes(selected)) throw new BadRequestError(`Source '${selected}' is not configured`);
-    sync.run({ source: selected, full }).catch((error) => deps.log.error('sync failed', { error: String(error) }));
-    return c.json({ started: selected ? [selected] : sync.sourceNames }, 202);
-  });
-}
+export const syncRoutes: ApiRoute[] = [
+  defineRoute(
+    {
+      method: 'get', path: '/v1/sync', tag: 'Sync',
+      access: { level: 'unscoped-admin', reason: 'Sync status spans every companion, tenant and client' },
+      summary: 'Per-source sync status: last run, counts, watermark, last error, skipped sessions with reasons',
+      responses: { 200: { description: 'One status per configured source', schema: SyncStatus } },
+    },
+    (deps) => async (c) => c.json(deps.sync ? await deps.sync.status() : { sources: [] }, 200),
+  ),
+  defineRoute(
+    {
+      method: 'post', path: '/v1/sync', tag: 'Sync', query: StartSyncQuery,
+      access: { level: 'unscoped-admin', reason: 'Sync passes write every companion, tenant and client' },
+      summary: 'Start a sync pass; progress and results are in GET /v1/sync',
+      responses: { 202: { description: 'The sources whose pass started (or was already running)', schema: SyncStarted } },
+    },
+    // Starts a pass and answers at once.
+    (deps) => async (c, { query: { source: selected, full } }) => {
+      const sync = deps.sync;
+      if (!sync || sync.sourceNames.length === 0) throw new AppError('bad_request', `No source is configured: ${SOURCE_SETUP_HINT}`);
+      if (selected && !sync.sourceNames.includes(selected)) throw new BadRequestError(`Source '${selected}' is not configured`);
+      sync.run({ source: selected, full }).catch((error) => deps.log.error('sync failed', { error: String(error) }));
+      return c.json({ started: selected ? [selected] : sync.sourceNames }, 202);
+    },
+  ),
+];

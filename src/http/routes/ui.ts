@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app.js';
-import type { Operation } from '../openapi/operation.js';
+import { defineRoute } from '../define-route.js';
+import type { ApiRoute } from '../route.js';
 
 /**
  * The search page at `/`: three static files, read once at start. The same relative path reaches
@@ -26,25 +25,45 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-export const uiOperations: Operation[] = [
-  {
-    method: 'get', path: '/', tag: 'Page', access: 'open',
-    summary: 'The search page (it calls this API with the key it is given)',
-    success: { status: 200, description: 'HTML', contentType: 'text/html' },
-  },
-  {
-    method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the search page',
-    params: { file: z.enum(['app.js', 'style.css']) },
-    success: { status: 200, description: 'JavaScript or CSS', contentType: 'text/plain' },
-  },
-];
+type Asset = { body: Buffer; type: string };
 
-export function registerUiRoutes(app: Hono<AppEnv>): void {
-  const files = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { body: readFileSync(new URL(name, PUBLIC_DIR)), type }]));
-  const serve = (name: string) => {
-    const file = files.get(name)!;
-    return new Response(file.body, { headers: { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS } });
-  };
-  app.get('/', () => serve('index.html'));
-  app.get('/ui/:file', (c) => (files.has(c.req.param('file')) && c.req.param('file') !== 'index.html' ? serve(c.req.param('file')) : c.notFound()));
+/** Read when the first app mounts the page, and kept: they are part of the package. */
+let assets: ReadonlyMap<string, Asset> | undefined;
+
+function loadAssets(): ReadonlyMap<string, Asset> {
+  assets ??= new Map(Object.entries(ASSETS).map(([name, type]) => [name, { body: readFileSync(new URL(name, PUBLIC_DIR)), type }]));
+  return assets;
 }
+
+function serve({ body, type }: Asset): Response {
+  return new Response(body, { headers: { 'content-type': type, 'cache-control': 'no-cache', ...SECURITY_HEADERS } });
+}
+
+export const uiRoutes: ApiRoute[] = [
+  defineRoute(
+    {
+      method: 'get', path: '/', tag: 'Page', access: 'open',
+      summary: 'The search page (it calls this API with the key it is given)',
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+    },
+    () => {
+      const page = loadAssets().get('index.html')!;
+      return () => serve(page);
+    },
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the search page',
+      // Any other name is a 404, as for any file that is not there.
+      params: { file: z.string().describe('`app.js` or `style.css`') },
+      responses: { 200: { description: 'JavaScript or CSS', contentType: ['text/javascript', 'text/css'] } },
+    },
+    () => {
+      const files = loadAssets();
+      return (c, { params: { file } }) => {
+        const asset = file === 'index.html' ? undefined : files.get(file);
+        return asset ? serve(asset) : c.notFound();
+      };
+    },
+  ),
+];

@@ -1,0 +1,18 @@
+import { markedHtml } from '../engine/highlight.js';
+import type { SearchPage } from '../search/results.js';
+import type { SessionHit } from '../search/sessions.js';
+import type { TurnHit } from '../search/turns.js';
+
+/*
+ * The one place where the search layer's marked text (engine/highlight.ts) becomes HTML: every
+ * `highlight` and `snippet` the API answers passes here, escaped, with <mark> as its only markup, so
+ * the search page can insert them as HTML. The other fields stay plain text.
+ */
+
+export function withHtmlHighlights<P extends SearchPage<TurnHit>>(page: P): P {
+  return { ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) };
+}
+
+export function withHtmlSnippets<P extends SearchPage<SessionHit>>(page: P): P {
+  return { ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) };
+}

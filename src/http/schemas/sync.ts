@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { SYNC_COUNTS, type SyncCount } from '../../ingest/sync-counts.js';
+import { SOURCE_NAMES } from '../../sources/registry.js';
+import { Count, named, Time } from './registry.js';
+
+const SourceName = z.enum(SOURCE_NAMES);
+
+const indexedTotals = z.object({
+  sessions: z.number(),
+  llmInputTokens: z.number(),
+  llmOutputTokens: z.number(),
+  sttAudioSeconds: z.number(),
+  ttsCharacters: z.number(),
+  costUsd: z.number(),
+});
+
+export const TotalsCheck = named(
+  'TotalsCheck',
+  z
+    .object({
+      checkedAt: z.iso.datetime(),
+      upstream: indexedTotals.partial().required({ sessions: true }).describe('What the vendor reports holding: sessions, and the usage totals it gives'),
+      indexed: indexedTotals.describe('What the index holds for the source'),
+      mismatches: z
+        .array(z.object({ field: indexedTotals.keyof(), upstream: z.number(), indexed: z.number() }))
+        .describe('Every total that differs; empty when they agree'),
+    })
+    .describe("The last comparison of the source's own totals with the index"),
+);
+
+export const SourceSyncStatus = named(
+  'SourceSyncStatus',
+  z.object({
+    id: z.string(),
+    kind: z.literal('source'),
+    source: z.string().describe('`napster` or `agents`'),
+    running: z.boolean().describe('A pass is running now'),
+    fullQueued: z.boolean().describe('A full pass waits for the running one to end'),
+    lastRunStartedAt: Time,
+    lastRunFinishedAt: Time,
+    lastSuccessAt: Time.describe('End of the last pass that indexed everything it listed'),
+    lastError: z.string().nullable(),
+    watermark: z.number().nullable().describe('Newest session creation time (Unix seconds) fully indexed by a completed pass'),
+    openSessionIds: z.array(z.string()).describe('Sessions in progress when last indexed; revisited until they close'),
+    lastRun: z
+      .object({ ...(Object.fromEntries(SYNC_COUNTS.map((count) => [count, Count])) as Record<SyncCount, typeof Count>), durationMs: z.number() })
+      .nullable()
+      .describe('The counts of the last pass (the same names as the `sync` command\'s summary)'),
+    skippedSessions: z.array(z.object({ sessionId: z.string().nullable(), reason: z.string() })).describe('Records that failed the vendor schema, with the reason'),
+    totals: TotalsCheck.nullable(),
+  }),
+);
+
+export const SyncStatus = named('SyncStatus', z.object({ sources: z.array(SourceSyncStatus).describe('One per configured source') }));
+
+export const SyncStarted = named('SyncStarted', z.object({ started: z.array(SourceName) }));
