@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
 
 /**
  * The built CLI explaining itself, as a process: help and the version answer even under an invalid
@@ -12,7 +13,17 @@ import { describe, expect, it } from 'vitest';
  */
 const COMMANDS = ['serve', 'sync', 'import', 'search', 'forget', 'snapshot', 'compact', 'demo'];
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The CLI as `main.ts` runs it, in this process: most cases need no process of their own. */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: (text: string) => void (stdout += text), stderr: { isTTY: false, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream };
+  const code = await runCli(args, { PATH: process.env.PATH, MEILI_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'error', ...env }, io);
+  return { code, stdout, stderr };
+}
+
+/** The built CLI as a process, for what only a process shows: its exit status and streams. */
+function cliProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -26,7 +37,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe('transcript-search help and version', () => {
   it('prints the package version with --version', async () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await cliProcess(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it.each(COMMANDS)('answers `%s --help` with its usage, exit 0, even with an invalid configuration', async (command) => {
@@ -53,7 +64,7 @@ describe('transcript-search help and version', () => {
 
 describe('transcript-search usage errors exit 64', () => {
   it('refuses an unknown option in one line naming it and the command usage', async () => {
-    const result = await cli(['sync', '--bogus']);
+    const result = await cliProcess(['sync', '--bogus']);
     expect(result).toMatchObject({ code: 64, stdout: '' });
     expect(result.stderr).toBe("Unknown option '--bogus' (usage: transcript-search sync [--source napster|agents] [--full])\n");
   });

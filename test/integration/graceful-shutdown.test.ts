@@ -18,7 +18,7 @@ import { indexedTranscripts, napsterTranscripts } from '../support/transcripts.j
  * engine it started, and exits 0 within the 10 s orchestrators allow. The next sync completes the
  * index from there.
  */
-const SESSIONS = 2_000;
+const SESSIONS = 600;
 /** Orchestrators send SIGKILL 10 s after SIGTERM (CONTRACT: "within 10 s"). */
 const SHUTDOWN_LIMIT_MS = 10_000;
 /**

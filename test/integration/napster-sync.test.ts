@@ -17,8 +17,8 @@ type CorpusSession = NapsterRecord & {
   conversation: { items: Array<{ role: 'user' | 'agent'; text: string; timestamp: number }> };
 };
 
-const SESSIONS = 3_000;
-const PHRASES = ['san jose', 'thank you', 'one way', 'restaurant', 'new york', 'make a reservation', 'rental car', 'i would like'];
+const SESSIONS = 2_000;
+const PHRASES = ['san jose', 'thank you', 'one way', 'restaurant', 'new york', 'make a reservation', 'the movie', 'i would like'];
 
 let corpus: CorpusSession[];
 let upstream: NapsterUpstream;

@@ -206,7 +206,7 @@ describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scop
         expectFacetsAllowed(body.facets);
         expect(body.totalHits).toBeLessThanOrEqual(sample.rows.filter((row) => allowsTurn(request, row)).length);
       }),
-      { numRuns: 800 },
+      { numRuns: 400 },
     );
   });
 
@@ -225,7 +225,7 @@ describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scop
         expect(body.totalHits).toBeLessThanOrEqual(bound);
         expect(body.stats.count).toBeLessThanOrEqual(bound);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -250,7 +250,7 @@ describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scop
           expect(count).toBeGreaterThan(0);
         }
       }),
-      { numRuns: 250 },
+      { numRuns: 120 },
     );
   });
 
@@ -269,7 +269,7 @@ describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scop
         expect(status).toBe(404);
         expect(body.error.code).toBe('not_found');
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 });
