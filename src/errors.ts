@@ -1,7 +1,8 @@
-/**
+/*
  * Every error the service means to show a caller is an AppError with a stable code; the HTTP layer maps
  * codes to statuses in one place (`statusOf`). Anything else is a bug and is answered with a bare 500.
  */
+
 export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'

@@ -2,13 +2,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { EngineClient, EngineTask } from './engine/client.js';
 import { SYNC_COUNTS, emptyCounts, type SyncCount, type SyncCounts } from './ingest/sync-counts.js';
 
-/**
+/*
  * What `GET /metrics` exposes, in one registry per instance: tests build many apps in one process,
  * and prom-client's global default registry would make them collide on metric names.
  *
  * Labels are bounded on purpose: HTTP metrics are labelled with the route pattern
  * (`/v1/sessions/:id`), never the raw path, and sync metrics with the source name.
  */
+
 const SYNC_HELP: Record<SyncCount, string> = {
   listed: 'Sessions the sources listed to sync passes',
   sessions: 'Sessions indexed by sync passes',

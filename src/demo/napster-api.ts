@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/**
+/*
  * The HTTP side of a local Napster Companion Sessions API: `X-Api-Key`, `GET /public/sessions` with
  * `pageIndex`/`pageSize` paging (at most 100 a page) and `GET /public/sessions/{id}`, answering from a
  * catalog. The demo and the tests serve sessions held in memory (napster-upstream.ts); the benchmark
  * builds each page and detail on request, so 10× the corpus costs it no more memory than 1×.
  */
+
 export type NapsterCatalog = {
   /** Sessions listed now. */
   total(): number;

@@ -1,11 +1,12 @@
 import { serveNapsterApi } from './napster-api.js';
 
-/**
+/*
  * A local HTTP server shaped like the Napster Companion Sessions API, serving sessions it is given.
  * The demo feeds it synthetic sessions; tests feed it the shared corpus. Listing is newest first, as
  * the vendor pages; the session set can change while it runs, even between the page requests of one
  * listing (tests use that).
  */
+
 export type NapsterRecord = { id: string; createdAt: number; [key: string]: unknown };
 
 export type NapsterUpstream = {

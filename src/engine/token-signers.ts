@@ -4,7 +4,7 @@ import type { EngineClient } from './client.js';
 import { indexNames } from './indexes.js';
 import { engineKeyUid, type EngineKey } from './keys.js';
 
-/**
+/*
  * The engine keys that sign browser search tokens (`POST /v1/search-token`): one per API key, and one
  * for the open API. The engine accepts a tenant token only while the key that signed it exists, so a
  * key per API key is what lets removing an API key end its tokens: at its next start, `serve` deletes
@@ -15,6 +15,7 @@ import { engineKeyUid, type EngineKey } from './keys.js';
  * secret from the master key and the uid: a fixed uid would bring the same secret, and so the old
  * tokens, back with a re-created signer.
  */
+
 export type TokenSigners = ReadonlyMap<string, EngineKey>;
 
 /** The signer id of the open API (no API_KEYS_FILE); API keys are known by their `keyId`. */

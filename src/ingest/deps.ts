@@ -1,10 +1,13 @@
 import type { EngineClient } from '../engine/client.js';
+import type { SessionDocument } from '../engine/documents.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../model.js';
 import { ForgottenClients } from './forgotten.js';
-import type { IndexedSession } from './index-writer.js';
 import { SyncStateStore } from './sync-state.js';
+
+/** What a checkpoint (or a hook) needs of each indexed session; the documents themselves are not kept. */
+export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
 
 /**
  * Where features hook into every way sessions come in (sync, push, import): `prepare` sees each

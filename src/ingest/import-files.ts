@@ -6,12 +6,13 @@ import { AppError, errorMessage } from '../errors.js';
 import type { IngestDeps } from './deps.js';
 import { intakeRecords } from './intake.js';
 
-/**
+/*
  * `transcript-search import`: `.json` (one object or an array), `.jsonl`, each optionally `.gz`,
  * records of either vendor shape. JSONL is streamed, so exports of any size import in bounded memory.
  * Invalid records are reported as `file:line: reason` and skipped; the rest is imported, except the
  * sessions of forgotten clients, which are reported the same way and counted as `refused`.
  */
+
 export type ImportResult = { files: number; sessions: number; turns: number; skipped: number; refused: number };
 
 const CHUNK = 1_000;

@@ -1,7 +1,7 @@
-import { documentKey, type SessionDocument } from '../engine/documents.js';
+import { documentKey } from '../engine/documents.js';
 import { allOf, keyedAnyOf, numberComparison } from '../engine/filter.js';
 import type { Session } from '../model.js';
-import type { IngestDeps } from './deps.js';
+import type { IndexedSession, IngestDeps } from './deps.js';
 import { flattenSession } from './flatten.js';
 import { NdjsonBuffer } from './ndjson-buffer.js';
 
@@ -22,9 +22,6 @@ export type IndexWriterOptions = {
   maxPendingBatches?: number;
   onIndexed?: (sessions: IndexedSession[]) => Promise<void> | void;
 };
-
-/** What a checkpoint (or a hook) needs of each indexed session; the documents themselves are not kept. */
-export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
 
 type PendingBatch = { tasks: number[]; sessions: IndexedSession[] };
 

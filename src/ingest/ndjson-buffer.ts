@@ -1,8 +1,9 @@
-/**
+/*
  * An NDJSON body built one document at a time, held as UTF-8 blocks of about 1 MiB: off the V8 heap
  * (a batch of short-lived JSON strings would otherwise age into the old generation), and few enough
  * blocks that sending them costs a handful of socket writes, not one per document.
  */
+
 const BLOCK_BYTES = 1024 * 1024;
 
 export class NdjsonBuffer {

@@ -1,17 +1,23 @@
 import type { SourceName } from '../sources/registry.js';
 import { InterruptedError, errorMessage } from '../errors.js';
-import type { Metrics } from '../metrics.js';
+import type { SyncCounts } from './sync-counts.js';
 import type { SessionSource } from '../sources/source.js';
 import type { IngestDeps } from './deps.js';
 import { SyncPass, type SyncOptions, type SyncSummary } from './sync-pass.js';
 import { emptyStatus } from './sync-state.js';
 
-/**
+/*
  * Runs syncs for `serve`, `sync` and `POST /v1/sync`: never two of one source at once. A request for
  * a source already syncing joins the running pass, except that a full pass asked for during an
  * incremental one is queued to start when it ends (joining would silently drop the reconciliation).
  * `stop()` interrupts running passes between sessions, so they checkpoint what they indexed.
  */
+
+/** Who watches passes (metrics.ts): told of each pass's progress and how it ended. */
+export type SyncObserver = {
+  syncPass(source: string): { progress(totals: Partial<SyncCounts>): void; finished(result: 'success' | 'error' | 'interrupted'): void };
+};
+
 export type SourceFactory = { name: SourceName; create(): SessionSource };
 
 type Pass = { done: Promise<SyncSummary>; full: boolean };
@@ -27,7 +33,7 @@ export class SyncController {
       sources: SourceFactory[];
       /** Requests in flight per source (SOURCE_CONCURRENCY). */
       concurrency: number;
-      metrics?: Metrics;
+      metrics?: SyncObserver;
     },
   ) {}
 

@@ -3,10 +3,11 @@ import type { IndexNames } from '../engine/indexes.js';
 import type { SyncCounts } from './sync-counts.js';
 import type { TotalsCheck } from './totals-check.js';
 
-/**
+/*
  * Sync status and checkpoints, kept as documents in the engine beside the data they describe: they
  * survive restarts of this service, and a restored engine snapshot carries matching checkpoints.
  */
+
 export type SkippedSession = { sessionId: string | null; reason: string };
 
 export type SourceStatus = {

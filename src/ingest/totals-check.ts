@@ -3,11 +3,12 @@ import type { IndexNames } from '../engine/indexes.js';
 import { quote } from '../engine/filter.js';
 import type { UpstreamTotals } from '../sources/source.js';
 
-/**
+/*
  * After a run, what the vendor says it holds is compared with what the index holds for that source.
  * A difference means sessions the source lists are not searchable (or the index holds sessions the
  * source no longer lists): it is reported in the sync status, with every field that differs.
  */
+
 export type TotalsField = keyof UpstreamTotals;
 
 export type TotalsMismatch = { field: TotalsField; upstream: number; indexed: number };

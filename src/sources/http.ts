@@ -2,12 +2,13 @@ import PQueue from 'p-queue';
 import { Agent, request, type Dispatcher } from 'undici';
 import { SourceError, errorMessage } from '../errors.js';
 
-/**
+/*
  * GETs JSON from a vendor API: every attempt goes through one p-queue that holds the source to
  * SOURCE_RPS (sliding window, because vendors enforce hard limits) and SOURCE_CONCURRENCY; network
  * errors, timeouts, 5xx and unparsable bodies are retried with exponential backoff and jitter; a 429
  * waits for its Retry-After. Other 4xx are final and reported as SourceError with the status.
  */
+
 export type SourceHttpOptions = {
   baseUrl: string;
   headers: Record<string, string>;

@@ -2,11 +2,12 @@ import type { z } from 'zod';
 import type { Session } from '../model.js';
 import type { SourceHttpStats } from './http.js';
 
-/**
+/*
  * What the sync pipeline needs from a vendor: a listing (newest first, as vendors page) whose entries
  * can each be loaded into a canonical session. Napster's listing carries no transcript, so loading
  * fetches the detail; the agents listing carries it inline, so loading only validates and maps.
  */
+
 export type ListedSession = {
   sessionId: string;
   createdAt: number;
