@@ -15,16 +15,11 @@ import type { Role, SourceKind } from '../model.js';
  * facets; the readable values beside them are for display.
  */
 
-export type TurnDocument = {
-  id: string;
+/** Who and what a session is: ids, tags and session configuration, each beside its exact key. Both documents carry it. */
+export type SessionIdentity = {
   sessionId: string;
   sessionKey: string;
   source: SourceKind;
-  turnIndex: number;
-  role: Role;
-  text: string;
-  timestamp: number | null;
-  offsetSeconds: number | null;
   companionId: string | null;
   companionKey: string | null;
   externalClientId: string | null;
@@ -39,6 +34,15 @@ export type TurnDocument = {
   knowledgeBaseKey: string | null;
   faqIds: string[];
   faqKeys: string[];
+};
+
+export type TurnDocument = SessionIdentity & {
+  id: string;
+  turnIndex: number;
+  role: Role;
+  text: string;
+  timestamp: number | null;
+  offsetSeconds: number | null;
   sessionStartedAt: number;
   sessionDurationSeconds: number | null;
   sessionTurnCount: number;
@@ -50,25 +54,8 @@ export type TurnDocument = {
   sessionCostUsd: number | null;
 };
 
-export type SessionDocument = {
+export type SessionDocument = SessionIdentity & {
   id: string;
-  sessionId: string;
-  sessionKey: string;
-  source: SourceKind;
-  companionId: string | null;
-  companionKey: string | null;
-  externalClientId: string | null;
-  clientKey: string | null;
-  tenantId: string | null;
-  tenantKey: string | null;
-  tags: string[];
-  tagKeys: string[];
-  functions: string[];
-  functionKeys: string[];
-  knowledgeBaseId: string | null;
-  knowledgeBaseKey: string | null;
-  faqIds: string[];
-  faqKeys: string[];
   createdAt: number;
   startedAt: number;
   closedAt: number | null;

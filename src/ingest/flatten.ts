@@ -5,6 +5,7 @@ import {
   tagStrings,
   turnDocumentId,
   type SessionDocument,
+  type SessionIdentity,
   type TurnDocument,
 } from '../engine/documents.js';
 import { withoutMarks } from '../engine/highlight.js';
@@ -59,15 +60,24 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
   const functions = session.functions.map(wellFormed);
   const knowledgeBaseId = wellFormed(session.knowledgeBaseId);
   const faqIds = session.faqIds.map(wellFormed);
-  // Computed once per session and copied onto each turn.
-  const keys = {
+  // Built once per session and copied onto each turn.
+  const identity: SessionIdentity = {
+    sessionId: session.sessionId,
     sessionKey: exactKey(session.sessionId),
+    source: session.source,
+    companionId,
     companionKey: exactKeyOrNull(companionId),
+    externalClientId,
     clientKey: exactKeyOrNull(externalClientId),
+    tenantId,
     tenantKey: exactKeyOrNull(tenantId),
+    tags,
     tagKeys: tags.map(exactKey),
+    functions,
     functionKeys: functions.map(exactKey),
+    knowledgeBaseId,
     knowledgeBaseKey: exactKeyOrNull(knowledgeBaseId),
+    faqIds,
     faqKeys: faqIds.map(exactKey),
   };
   const { usage } = session;
@@ -78,28 +88,12 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
     if (turn.role === 'user') userTurnCount++;
     return {
       id: turnDocumentId(session.sessionId, turn.turnIndex),
-      sessionId: session.sessionId,
-      sessionKey: keys.sessionKey,
-      source: session.source,
+      ...identity,
       turnIndex: turn.turnIndex,
       role: turn.role,
       text: withoutMarks(wellFormed(turn.text)),
       timestamp: turn.timestamp,
       offsetSeconds: turn.offsetSeconds,
-      companionId,
-      companionKey: keys.companionKey,
-      externalClientId,
-      clientKey: keys.clientKey,
-      tenantId,
-      tenantKey: keys.tenantKey,
-      tags,
-      tagKeys: keys.tagKeys,
-      functions,
-      functionKeys: keys.functionKeys,
-      knowledgeBaseId,
-      knowledgeBaseKey: keys.knowledgeBaseKey,
-      faqIds,
-      faqKeys: keys.faqKeys,
       sessionStartedAt: startedAt,
       sessionDurationSeconds: durationSeconds,
       sessionTurnCount: session.turns.length,
@@ -115,16 +109,7 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
   return {
     session: {
       id: documentKey(session.sessionId),
-      sessionId: session.sessionId,
-      source: session.source,
-      ...keys,
-      companionId,
-      externalClientId,
-      tenantId,
-      tags,
-      functions,
-      knowledgeBaseId,
-      faqIds,
+      ...identity,
       createdAt: session.createdAt,
       startedAt,
       closedAt: session.closedAt,

@@ -25,6 +25,20 @@ export type SourceHttpOptions = {
   dispatcher?: Dispatcher;
 };
 
+/** How a vendor client is given its API: key, base URL, the source limits, and transport overrides. */
+export type VendorHttpOptions = { apiKey: string; baseUrl: string; rps: number; concurrency: number; http?: Partial<SourceHttpOptions> };
+
+/** A vendor API authenticated with `X-Api-Key` (both vendors' pages accept it). */
+export function keyedSourceHttp(options: VendorHttpOptions): SourceHttp {
+  return new SourceHttp({
+    baseUrl: options.baseUrl,
+    headers: { 'x-api-key': options.apiKey },
+    rps: options.rps,
+    concurrency: options.concurrency,
+    ...options.http,
+  });
+}
+
 export class SourceHttpError extends SourceError {
   override name = 'SourceHttpError';
   constructor(

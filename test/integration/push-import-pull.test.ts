@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import { importFiles } from '../../src/ingest/import-files.js';
 import type { AgentRecord } from '../support/agents-upstream.js';
-import { describe, expect, test, type AgentsFixture, type NapsterFixture, type NapsterRecord } from '../support/fixtures.js';
+import { describe, expect, test, type AgentsFixture, type NapsterFixture } from '../support/fixtures.js';
+import type { NapsterCorpusRecord } from '../support/corpus.js';
 import type { TestEngine } from '../support/engine.js';
 import { agentsFactory, napsterFactory, syncOnce } from '../support/sync.js';
 import { agentTranscripts, expectIndexHolds, indexedTranscripts, napsterTranscripts, turnTotal } from '../support/transcripts.js';
@@ -58,7 +59,7 @@ describe('one session pushed, imported and pulled', () => {
   });
 
   test('loses a pushed extra turn when the pull reloads the session', async ({ engine, app, agents, napster }) => {
-    const [agent, companion] = pushed(agents, napster) as [AgentSession, NapsterRecord];
+    const [agent, companion] = pushed(agents, napster) as [AgentSession, NapsterCorpusRecord];
     const agentExtra = { ...agent, transcript: [...agent.transcript, { role: 'user', text: 'one more thing', turn_index: agent.transcript.length, ts: 99 }] };
     const companionExtra = {
       ...companion,

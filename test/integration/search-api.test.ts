@@ -3,40 +3,15 @@ import { createApp } from '../../src/http/app.js';
 import { writeSessions } from '../../src/ingest/index-writer.js';
 import { silentLogger } from '../../src/logger.js';
 import { parseVendorSession } from '../../src/sources/detect.js';
-import { AGENTS_CORPUS, containsPhrase, loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
+import { AGENTS_CORPUS, containsPhrase, loadCorpus, NAPSTER_CORPUS, type AgentCorpusRecord, type NapsterCorpusRecord } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 
 /**
  * Every search parameter of CONTRACT.md §4 against truth computed straight from the raw corpus records
  * (not through the product's own mapping), with both vendor shapes in the same indexes.
  */
-type NapsterRaw = {
-  id: string;
-  companionId: string;
-  externalClientId: string;
-  functions: string[];
-  knowledgeBaseId: string | null;
-  faqIds: string[];
-  tags: Record<string, string>;
-  createdAt: number;
-  startedAt: number;
-  closedAt: number | null;
-  conversation: { items: Array<{ role: 'user' | 'agent'; text: string; timestamp: number }> };
-};
-type AgentRaw = {
-  session_id: string;
-  tenant_id: string;
-  character_slug: string;
-  user: string | null;
-  created_at: string;
-  session_duration_seconds: number;
-  llm_input_tokens: number;
-  llm_output_tokens: number;
-  stt_audio_seconds: number;
-  tts_characters: number;
-  estimated_cost_usd: number;
-  transcript: Array<{ role: 'user' | 'assistant'; text: string; ts: number }>;
-};
+type NapsterRaw = NapsterCorpusRecord;
+type AgentRaw = AgentCorpusRecord;
 /** One row per turn of either shape, in canonical terms, for computing truths. */
 type Row = {
   sessionId: string;

@@ -9,6 +9,40 @@ export const CORPORA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const NAPSTER_CORPUS = path.join(CORPORA_DIR, 'sgd-napster-sessions.jsonl.gz');
 export const AGENTS_CORPUS = path.join(CORPORA_DIR, 'tm4-agent-sessions.jsonl.gz');
 
+/** A record of the Napster corpus: a session detail as `GET /public/sessions/{id}` answers it. */
+export type NapsterCorpusRecord = {
+  id: string;
+  companionId: string;
+  externalClientId: string;
+  functions: string[];
+  knowledgeBaseId: string | null;
+  faqIds: string[];
+  tags: Record<string, string>;
+  createdAt: number;
+  startedAt: number;
+  closedAt: number | null;
+  conversation: { items: Array<{ role: 'user' | 'agent'; text: string; timestamp: number }> };
+};
+
+/** A record of the agents corpus: an AgentSessionSummary, transcript inline. */
+export type AgentCorpusRecord = {
+  session_id: string;
+  tenant_id: string;
+  character_slug: string;
+  user: string | null;
+  metadata: Record<string, string>;
+  created_at: string;
+  finalized_at: string | null;
+  session_duration_seconds: number;
+  llm_input_tokens: number;
+  llm_output_tokens: number;
+  stt_audio_seconds: number;
+  tts_characters: number;
+  estimated_cost_usd: number;
+  recording_url: string | null;
+  transcript: Array<{ role: 'user' | 'assistant'; text: string; turn_index: number; ts: number }>;
+};
+
 export async function* readCorpus<T = Record<string, unknown>>(file: string, limit = Infinity): AsyncIterable<T> {
   if (!existsSync(file)) throw new Error(`Corpus not found at ${file}: ../shared must sit beside the repository`);
   const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });

@@ -3,7 +3,7 @@ import { startNapsterUpstream, type NapsterUpstream } from '../../src/demo/napst
 import { createApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/logger.js';
 import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from './agents-upstream.js';
-import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS } from './corpus.js';
+import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS, type NapsterCorpusRecord } from './corpus.js';
 import { createTestEngine, type TestEngine } from './engine.js';
 
 /**
@@ -13,23 +13,8 @@ import { createTestEngine, type TestEngine } from './engine.js';
  * `agents`; how many: `napsterSessions`, `agentsSessions`, which a file sets at its top with
  * `test.override`). A file asks only for what it uses, so a fake it does not name is never started.
  */
-export type NapsterFixture = { records: NapsterRecord[]; fake: NapsterUpstream };
+export type NapsterFixture = { records: NapsterCorpusRecord[]; fake: NapsterUpstream };
 export type AgentsFixture = { records: AgentRecord[]; fake: AgentsUpstream };
-
-/** A Napster session detail as the corpus holds it. */
-export type NapsterRecord = {
-  id: string;
-  companionId: string;
-  externalClientId: string;
-  functions: string[];
-  knowledgeBaseId: string | null;
-  faqIds: string[];
-  tags: Record<string, string>;
-  createdAt: number;
-  startedAt: number;
-  closedAt: number | null;
-  conversation: { items: Array<{ role: 'user' | 'agent'; text: string; timestamp: number }> };
-};
 
 export const test = base
   .extend('napsterSessions', { scope: 'file' }, 300)
@@ -41,7 +26,7 @@ export const test = base
   })
   .extend('app', { scope: 'file' }, async ({ engine }) => createApp({ engine: engine.client, names: engine.names, log: silentLogger }))
   .extend('napster', { scope: 'file' }, async ({ napsterSessions }, { onCleanup }): Promise<NapsterFixture> => {
-    const records = await loadCorpus<NapsterRecord>(NAPSTER_CORPUS, napsterSessions);
+    const records = await loadCorpus<NapsterCorpusRecord>(NAPSTER_CORPUS, napsterSessions);
     const fake = await startNapsterUpstream({ records, apiKey: 'test-napster-key' });
     onCleanup(() => fake.close());
     return { records, fake };

@@ -1,6 +1,6 @@
 import type { Session } from '../../model.js';
 import { SourceError } from '../../errors.js';
-import { SourceHttp, SourceHttpError, type SourceHttpOptions } from '../http.js';
+import { SourceHttpError, keyedSourceHttp, type VendorHttpOptions } from '../http.js';
 import {
   InvalidRecordError,
   describeZodError,
@@ -24,22 +24,8 @@ export const AGENTS_PAGE_SIZE = 200;
  * (open sessions, sessions about to be deleted, and a fresh `recording_presigned_url`); it answers
  * 404 alike for a session that does not exist and one the caller may not see.
  */
-export function createAgentsSource(options: {
-  apiKey: string;
-  baseUrl: string;
-  listPath: string;
-  detailPath: string;
-  rps: number;
-  concurrency: number;
-  http?: Partial<SourceHttpOptions>;
-}): SessionSource {
-  const http = new SourceHttp({
-    baseUrl: options.baseUrl,
-    headers: { 'x-api-key': options.apiKey },
-    rps: options.rps,
-    concurrency: options.concurrency,
-    ...options.http,
-  });
+export function createAgentsSource(options: VendorHttpOptions & { listPath: string; detailPath: string }): SessionSource {
+  const http = keyedSourceHttp(options);
 
   function parse(record: unknown): Session {
     const parsed = AgentSessionSummary.safeParse(record);

@@ -1,6 +1,6 @@
 import type { Session } from '../../model.js';
 import { SourceError } from '../../errors.js';
-import { SourceHttp, SourceHttpError, type SourceHttpOptions } from '../http.js';
+import { SourceHttpError, keyedSourceHttp, type VendorHttpOptions } from '../http.js';
 import {
   InvalidRecordError,
   describeZodError,
@@ -20,20 +20,8 @@ export const NAPSTER_PAGE_SIZE = 100;
  * /public/sessions/{id}` has the transcript. Authenticated with `X-Api-Key`. The list has no time
  * filter, so `since` is not passed on; its counts are the only totals it reports.
  */
-export function createNapsterSource(options: {
-  apiKey: string;
-  baseUrl: string;
-  rps: number;
-  concurrency: number;
-  http?: Partial<SourceHttpOptions>;
-}): SessionSource {
-  const http = new SourceHttp({
-    baseUrl: options.baseUrl,
-    headers: { 'x-api-key': options.apiKey },
-    rps: options.rps,
-    concurrency: options.concurrency,
-    ...options.http,
-  });
+export function createNapsterSource(options: VendorHttpOptions): SessionSource {
+  const http = keyedSourceHttp(options);
 
   async function loadById(sessionId: string): Promise<Session | undefined> {
     let body: unknown;
