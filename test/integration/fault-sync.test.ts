@@ -11,7 +11,7 @@ import { indexedTranscripts, napsterTranscripts } from '../support/transcripts.j
  * 5,000 corpus sessions pulled through a proxy that breaks 10% of the requests in every way vendor
  * APIs and networks break: the index must end up exactly equal to the upstream.
  */
-const SESSIONS = 3_000;
+const SESSIONS = 2_000;
 const FAULT_RATE = 0.1;
 const SEED = 7_919;
 const TIMEOUT_MS = 400;
