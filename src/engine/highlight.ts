@@ -24,6 +24,15 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 }
 
+/**
+ * Marks that end inside a word are moved to its end: the engine marks only the characters a typo or
+ * prefix match covered (`refnd` marks `[refun]d`, `refund` marks `[refund]s`), which reads as a
+ * broken word. A whole word is what matched, so a whole word is marked.
+ */
+export function wholeWordMarks(marked: string): string {
+  return marked.includes(MARK_END) ? marked.replace(/\uE001([\p{L}\p{M}\p{N}]+)/gu, '$1\uE001') : marked;
+}
+
 /** Marked text → HTML-escaped text whose only tags are <mark>…</mark>. */
 export function markedHtml(marked: string): string {
   return escapeHtml(marked).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');

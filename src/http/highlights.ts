@@ -1,6 +1,7 @@
 import { markedHtml } from '../engine/highlight.js';
 import type { SearchPage } from '../search/results.js';
 import type { SessionHit } from '../search/sessions.js';
+import type { TurnView } from '../search/present.js';
 import type { TurnHit } from '../search/turns.js';
 
 /*
@@ -15,4 +16,8 @@ export function withHtmlHighlights<P extends SearchPage<TurnHit>>(page: P): P {
 
 export function withHtmlSnippets<P extends SearchPage<SessionHit>>(page: P): P {
   return { ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) };
+}
+
+export function withHtmlTurnHighlights<S extends { turns: Array<TurnView & { highlight?: string }> }>(session: S): S {
+  return { ...session, turns: session.turns.map((turn) => (turn.highlight === undefined ? turn : { ...turn, highlight: markedHtml(turn.highlight) })) };
 }

@@ -125,6 +125,14 @@ export class SyncController {
     }
   }
 
+  /** Whether a source is in its first pass: what the index holds of it so far is not all there is. */
+  async indexing(): Promise<boolean> {
+    for (const name of this.#running.keys()) {
+      if (!(await this.deps.checkpoints.get(name))?.lastRunFinishedAt) return true;
+    }
+    return false;
+  }
+
   async status() {
     const sources = [];
     for (const name of this.sourceNames) {

@@ -37,8 +37,17 @@ export type SearchRequest = SearchFilters & {
   page: number;
   hitsPerPage: number;
   facets: FacetName[];
+  /**
+   * `disjunctive`: each facet's counts are computed without that facet's own filter, so a page can
+   * offer "this companion OR that one" (InstantSearch's refinement lists); `conjunctive`: every count
+   * is under every filter.
+   */
+  facetMode: FacetMode;
   context: number;
 };
+
+export const FACET_MODES = ['conjunctive', 'disjunctive'] as const;
+export type FacetMode = (typeof FACET_MODES)[number];
 
 export const MAX_QUERY_CHARS = 512;
 const MAX_VALUES_PER_FILTER = 100;
@@ -129,6 +138,9 @@ const facetList = (allowed: readonly string[]) =>
     )
     .transform((names) => [...new Set(names)] as FacetName[]);
 
+/** One wording for a page below the first and past the last, so both name the same bounds. */
+const PAGE_BOUNDS = `a whole number from 1, with page × hitsPerPage at most ${MAX_TOTAL_HITS}`;
+
 const searchParams = (facets: readonly string[]) => ({
   q: one('q', z.string().max(MAX_QUERY_CHARS, `Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`))
     .default('')
@@ -138,17 +150,22 @@ const searchParams = (facets: readonly string[]) => ({
   sort: one('sort', z.enum(['relevance', 'newest', 'oldest'], { error: `Invalid 'sort': expected relevance, newest or oldest` }))
     .default('relevance')
     .describe('Order of hits'),
-  page: one('page', wholeNumber('page', 1, MAX_TOTAL_HITS))
+  page: one('page', wholeNumber('page', 1, MAX_TOTAL_HITS, PAGE_BOUNDS))
     .default(1)
     .describe(`Page of hits, from 1; page × hitsPerPage may not pass ${MAX_TOTAL_HITS}`),
   hitsPerPage: one('hitsPerPage', wholeNumber('hitsPerPage', 1, 100)).default(20).describe('Hits per page'),
   facets: one('facets', facetList(facets)).default([]).describe('Facet counts to return, as a comma-separated list'),
+  facetMode: one('facetMode', z.enum(FACET_MODES, { error: `Invalid 'facetMode': expected conjunctive or disjunctive` }))
+    .default('conjunctive')
+    .describe("`disjunctive`: each facet's counts ignore that facet's own filter (what a list of checkboxes offering OR within a name needs); `conjunctive`: every count is under every filter"),
 });
 
 /** Checks that span parameters; they run only once each parameter is valid on its own. */
 function checkRanges(query: { from?: number; to?: number; page: number; hitsPerPage: number }, ctx: z.RefinementCtx): void {
   const lastPage = Math.floor(MAX_TOTAL_HITS / query.hitsPerPage);
-  if (query.page > lastPage) ctx.addIssue({ code: 'custom', path: ['page'], message: `Invalid 'page': expected a whole number from 1 to ${lastPage}` });
+  if (query.page > lastPage) {
+    ctx.addIssue({ code: 'custom', path: ['page'], message: `Invalid 'page': expected ${PAGE_BOUNDS} (${lastPage} at hitsPerPage=${query.hitsPerPage})` });
+  }
   checkTimeRange(query, ctx);
 }
 
@@ -216,6 +233,7 @@ export function searchRequestOf(parsed: z.output<typeof TurnsQuery> | z.output<t
     page: parsed.page,
     hitsPerPage: parsed.hitsPerPage,
     facets: parsed.facets,
+    facetMode: parsed.facetMode,
     context: 'context' in parsed ? parsed.context : 0,
   };
 }

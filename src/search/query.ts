@@ -28,6 +28,17 @@ export function buildFilter(filters: SearchFilters, target: FilterTarget, scope:
   ]);
 }
 
+/**
+ * The text sent to the engine. The engine matches the last word of a query as a prefix (search as you
+ * type); a last word of one letter (`t` of `don't`, `s` of `it's`, a lone `a`) would then match, and
+ * mark, every word starting with it. A trailing space tells the engine the word is complete.
+ */
+export function engineQuery(q: string): string {
+  const words = q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const last = words.at(-1);
+  return last !== undefined && [...last].length === 1 && !/\s$/.test(q) && !q.trimEnd().endsWith('"') ? `${q} ` : q;
+}
+
 export function sortFor(request: Pick<SearchRequest, 'sort'>, attribute: string): string[] | undefined {
   if (request.sort === 'newest') return [`${attribute}:desc`];
   if (request.sort === 'oldest') return [`${attribute}:asc`];

@@ -2,10 +2,12 @@ import { documentKey, type SessionDocument, type TurnDocument } from '../engine/
 import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
 import { NotFoundError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
-import type { SearchRequest } from './params.js';
+import type { SearchFilters, SearchRequest } from './params.js';
 import { presentSession } from './present.js';
-import { highlightParams } from '../engine/highlight.js';
-import { buildFilter, sortFor } from './query.js';
+import { highlightParams, MARK_START, wholeWordMarks } from '../engine/highlight.js';
+import { keyedAnyOf } from '../engine/filter.js';
+import { searchWithFacets } from './disjunctive.js';
+import { buildFilter, engineQuery, sortFor } from './query.js';
 import { facetAttribute, numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
 import { sessionTurns, withinScope, type SearchDeps } from './turns.js';
 
@@ -44,22 +46,25 @@ export async function searchSessions(
 ): Promise<SearchPage<SessionHit> & { stats: SessionStats }> {
   const viaTurns = request.q.trim() !== '' || request.role !== undefined;
   const index = viaTurns ? deps.names.turns : deps.names.sessions;
-  const filter = buildFilter(request, viaTurns ? 'sessionTurns' : 'sessions', scope);
-  const common = viaTurns ? { q: request.q, filter, distinct: 'sessionKey', matchingStrategy: 'all' as const } : { q: '', filter };
+  const filterOf = (filters: SearchFilters) => buildFilter(filters, viaTurns ? 'sessionTurns' : 'sessions', scope);
+  const filter = filterOf(request);
+  const common = viaTurns ? { q: engineQuery(request.q), filter, distinct: 'sessionKey', matchingStrategy: 'all' as const } : { q: '', filter };
   const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (viaTurns ? names.turns : names.sessions));
   const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
   const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);
 
   // One query answers the page, the facets and the statistics: with `distinct`, each extra query would
   // pay for collapsing the matching turns into sessions again (the most expensive part of it).
-  const main = await deps.engine.search<Record<string, unknown>>(index, {
+  // (Disjunctive facets are counted by extra queries in the same round trip; they are asked for by a
+  // page with a facet selected, and each pays for its own collapsing.)
+  const main = await searchWithFacets<Record<string, unknown>>(deps.engine, index, {
     ...common,
     page: request.page,
     hitsPerPage: request.hitsPerPage,
     facets: [...new Set([...request.facets.map(facetAttribute), ...statAttributes])],
     sort,
     ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
-  });
+  }, request, filterOf);
 
   let sessions: SessionDocument[];
   if (viaTurns) {
@@ -80,7 +85,7 @@ export async function searchSessions(
   if (viaTurns) {
     // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
     for (const hit of main.hits as unknown as Array<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>) {
-      matchedTurn.set(hit.sessionId, { text: hit._formatted?.text ?? '', turnIndex: hit.turnIndex });
+      matchedTurn.set(hit.sessionId, { text: wholeWordMarks(hit._formatted?.text ?? ''), turnIndex: hit.turnIndex });
     }
   }
   const hits = sessions.map((doc): SessionHit => {
@@ -109,8 +114,36 @@ export async function findSession(deps: SearchDeps, sessionId: string, scope: Sc
   return doc;
 }
 
-/** `/v1/sessions/{id}`: the session and all its turns; 404 when missing or outside the caller's scope. */
-export async function getSession(deps: SearchDeps, sessionId: string, scope: Scope = {}) {
+/**
+ * `/v1/sessions/{id}`: the session and all its turns; 404 when missing or outside the caller's scope.
+ * With query text, each turn that matches it carries `highlight` (marked text), so a transcript opened
+ * from a hit shows what was searched for.
+ */
+export async function getSession(deps: SearchDeps, sessionId: string, scope: Scope = {}, q = '') {
   const doc = await findSession(deps, sessionId, scope);
-  return { ...presentSession(doc), turns: await sessionTurns(deps, sessionId) };
+  const [turns, marked] = await Promise.all([sessionTurns(deps, sessionId), q.trim() === '' ? undefined : markedTurns(deps, sessionId, q, doc.turnCount)]);
+  const withMarks = marked ? turns.map((turn) => (marked.has(turn.turnIndex) ? { ...turn, highlight: marked.get(turn.turnIndex)! } : turn)) : turns;
+  return { ...presentSession(doc), turns: withMarks };
+}
+
+/**
+ * The session's turns that match `q`, by turn index, marked. Words are dropped from the query, most
+ * frequent first, until a turn matches (`frequency`), so a turn with only some of the words is marked
+ * too: in a transcript every occurrence of a searched word is worth seeing, not only the full matches.
+ */
+async function markedTurns(deps: SearchDeps, sessionId: string, q: string, turnCount: number): Promise<Map<number, string>> {
+  const response = await deps.engine.search<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>(deps.names.turns, {
+    q: engineQuery(q),
+    filter: keyedAnyOf('sessionId', [sessionId]),
+    limit: Math.max(1, turnCount),
+    matchingStrategy: 'frequency',
+    attributesToRetrieve: ['sessionId', 'turnIndex'],
+    ...highlightParams(false),
+  });
+  const marked = new Map<number, string>();
+  for (const hit of response.hits) {
+    const text = hit._formatted?.text;
+    if (hit.sessionId === sessionId && text?.includes(MARK_START)) marked.set(hit.turnIndex, wholeWordMarks(text));
+  }
+  return marked;
 }

@@ -4,10 +4,11 @@ import { allOf, keyedAnyOf, numberComparison } from '../engine/filter.js';
 import type { IndexNames } from '../engine/indexes.js';
 import { inScope, type Scope } from '../model.js';
 import type { Logger } from '../logger.js';
-import type { SearchRequest } from './params.js';
+import type { SearchFilters, SearchRequest } from './params.js';
 import { presentTurn, type TurnView } from './present.js';
-import { highlightParams } from '../engine/highlight.js';
-import { buildFilter, sortFor } from './query.js';
+import { highlightParams, wholeWordMarks } from '../engine/highlight.js';
+import { searchWithFacets } from './disjunctive.js';
+import { buildFilter, engineQuery, sortFor } from './query.js';
 import { facetAttribute, searchPage, type SearchPage } from './results.js';
 
 export type SearchDeps = { engine: EngineClient; names: IndexNames; log?: Logger };
@@ -34,9 +35,10 @@ export function withinScope<T extends Pick<TurnDocument, 'companionId' | 'tenant
 
 /** `/v1/search/turns`: one hit per utterance, facet counts count turns. */
 export async function searchTurns(deps: SearchDeps, request: SearchRequest, scope: Scope = {}): Promise<SearchPage<TurnHit>> {
-  const response = await deps.engine.search<TurnDocument & { _formatted?: { text?: string } }>(deps.names.turns, {
-    q: request.q,
-    filter: buildFilter(request, 'turns', scope),
+  const filterOf = (filters: SearchFilters) => buildFilter(filters, 'turns', scope);
+  const response = await searchWithFacets<TurnDocument & { _formatted?: { text?: string } }>(deps.engine, deps.names.turns, {
+    q: engineQuery(request.q),
+    filter: filterOf(request),
     page: request.page,
     hitsPerPage: request.hitsPerPage,
     facets: request.facets.map(facetAttribute),
@@ -45,10 +47,10 @@ export async function searchTurns(deps: SearchDeps, request: SearchRequest, scop
     matchingStrategy: 'all',
     attributesToRetrieve: TURN_FIELDS,
     ...highlightParams(false),
-  });
+  }, request, filterOf);
   const hits: TurnHit[] = withinScope(deps, response.hits, scope).map((doc) => ({
     ...presentTurn(doc),
-    highlight: doc._formatted?.text ?? doc.text,
+    highlight: wholeWordMarks(doc._formatted?.text ?? doc.text),
   }));
   if (request.context > 0 && hits.length > 0) await attachContext(deps, hits, request.context);
   return searchPage(hits, response, request);

@@ -81,12 +81,13 @@ describe('GET /openapi.json', () => {
     const turns = document.paths['/v1/search/turns']!.get!;
     const byName = Object.fromEntries(turns.parameters.map((parameter) => [parameter.name, parameter]));
     expect(Object.keys(byName).sort()).toEqual(
-      ['q', 'companionId', 'externalClientId', 'tenantId', 'tag', 'knowledgeBaseId', 'function', 'faqId', 'role', 'from', 'to', 'sort', 'page', 'hitsPerPage', 'facets', 'context'].sort(),
+      ['q', 'companionId', 'externalClientId', 'tenantId', 'tag', 'knowledgeBaseId', 'function', 'faqId', 'role', 'from', 'to', 'sort', 'page', 'hitsPerPage', 'facets', 'facetMode', 'context'].sort(),
     );
     for (const name of ['knowledgeBaseId', 'function', 'faqId']) expect(byName[name], name).toMatchObject({ style: 'form', explode: true, schema: { type: 'array' } });
     expect(byName.hitsPerPage!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
     expect(byName.context!.schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 5, default: 0 });
     expect(byName.sort!.schema).toMatchObject({ enum: ['relevance', 'newest', 'oldest'], default: 'relevance' });
+    expect(byName.facetMode!.schema).toMatchObject({ enum: ['conjunctive', 'disjunctive'], default: 'conjunctive' });
     expect(byName.tag).toMatchObject({ style: 'form', explode: true, schema: { type: 'array' } });
     expect(byName.facets).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', items: { enum: expect.arrayContaining(['role', 'knowledgeBaseId', 'functions', 'faqIds']) } } });
     expect(document.paths['/v1/search/sessions']!.get!.parameters.map((parameter) => parameter.name)).not.toContain('context');

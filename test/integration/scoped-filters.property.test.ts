@@ -194,8 +194,9 @@ describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scop
 
   it('never receives turns, or turn facets, outside its scope, nor more than the filters allow', async () => {
     await fc.assert(
-      fc.asyncProperty(requestArb, fc.integer({ min: 1, max: 20 }), async (request, hitsPerPage) => {
-        const { status, body } = await call(url('/v1/search/turns', request, { hitsPerPage: String(hitsPerPage), facets: 'companionId,externalClientId,tenantId,tags' }));
+      // Disjunctive facets drop one filter per facet: never the scope.
+      fc.asyncProperty(requestArb, fc.integer({ min: 1, max: 20 }), fc.constantFrom('conjunctive', 'disjunctive'), async (request, hitsPerPage, facetMode) => {
+        const { status, body } = await call(url('/v1/search/turns', request, { hitsPerPage: String(hitsPerPage), facets: 'companionId,externalClientId,tenantId,tags', facetMode }));
         if (isInvalid(request, 512)) {
           expect(status).toBe(400);
           expect(body.error.code).toBe('bad_request');
@@ -212,8 +213,9 @@ describe.each(['companions', 'tenants', 'externalClients'] as const)('a key scop
 
   it('never receives sessions, session facets or stats outside its scope', async () => {
     await fc.assert(
-      fc.asyncProperty(requestArb, fc.integer({ min: 1, max: 20 }), async (request, hitsPerPage) => {
-        const { status, body } = await call(url('/v1/search/sessions', request, { hitsPerPage: String(hitsPerPage), facets: 'companionId,externalClientId,tenantId,tags' }));
+      // Disjunctive facets drop one filter per facet: never the scope.
+      fc.asyncProperty(requestArb, fc.integer({ min: 1, max: 20 }), fc.constantFrom('conjunctive', 'disjunctive'), async (request, hitsPerPage, facetMode) => {
+        const { status, body } = await call(url('/v1/search/sessions', request, { hitsPerPage: String(hitsPerPage), facets: 'companionId,externalClientId,tenantId,tags', facetMode }));
         if (isInvalid(request, 512)) {
           expect(status).toBe(400);
           return;

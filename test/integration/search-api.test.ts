@@ -341,6 +341,79 @@ describe('Napster session configuration: functions, knowledge base and FAQs', ()
   });
 });
 
+describe('disjunctive facets (facetMode=disjunctive)', () => {
+  it("counts each facet without its own selection, and under every other one, on /turns", async () => {
+    const [a, b] = [napster[0]!.companionId, napster.find((s) => s.companionId !== napster[0]!.companionId)!.companionId];
+    const phrase = 'new york';
+    const matching = turnsWhere((r) => containsPhrase(r.text, phrase));
+    const result = await get(`/v1/search/turns?q=${q(`"${phrase}"`)}&companionId=${a}&role=user&facets=companionId,role,tags&facetMode=disjunctive&hitsPerPage=1`);
+    // The hits are under every filter…
+    expect(result.totalHits).toBe(matching.filter((r) => r.companionId === a && r.role === 'user').length);
+    // …each facet's counts under every filter but its own: every companion a user said it to, both roles of companion a.
+    expect(result.facets.companionId).toEqual(countBy(matching.filter((r) => r.role === 'user').map((r) => r.companionId)));
+    expect(result.facets.role).toEqual(countBy(matching.filter((r) => r.companionId === a).map((r) => r.role)));
+    // A facet with nothing selected counts under all filters, as in conjunctive mode.
+    expect(result.facets.tags).toEqual(countBy(matching.filter((r) => r.companionId === a && r.role === 'user').flatMap((r) => r.tags)));
+    // Ticking a second companion adds exactly its count: OR within a name is reachable from the counts.
+    const both = await get(`/v1/search/turns?q=${q(`"${phrase}"`)}&companionId=${a}&companionId=${b}&role=user&hitsPerPage=1`);
+    expect(both.totalHits).toBe((result.facets.companionId![a] ?? 0) + (result.facets.companionId![b] ?? 0));
+  });
+
+  it('counts sessions on /sessions, with and without query text', async () => {
+    const companion = napster[0]!.companionId;
+    const channels = countBy(napster.filter((s) => s.companionId === companion).map((s) => `channel:${s.tags.channel}`));
+    const tag = Object.keys(channels)[0]!;
+    const browse = await get(`/v1/search/sessions?companionId=${companion}&tag=${q(tag)}&facets=companionId,tags&facetMode=disjunctive&hitsPerPage=1`);
+    expect(browse.facets.companionId).toEqual(countBy(napster.filter((s) => `channel:${s.tags.channel}` === tag || Object.entries(s.tags).some(([k, v]) => `${k}:${v}` === tag)).map((s) => s.companionId)));
+    expect(Object.fromEntries(Object.entries(browse.facets.tags!).filter(([name]) => name.startsWith('channel:')))).toEqual(channels);
+
+    const phrase = 'i would like';
+    const bySession = new Map<string, Row[]>();
+    for (const row of turnsWhere((r) => containsPhrase(r.text, phrase))) bySession.set(row.sessionId, [...(bySession.get(row.sessionId) ?? []), row]);
+    const search = await get(`/v1/search/sessions?q=${q(`"${phrase}"`)}&companionId=${companion}&facets=companionId&facetMode=disjunctive&hitsPerPage=1`);
+    expect(search.facets.companionId).toEqual(countBy([...bySession.values()].map((turns) => turns[0]!.companionId)));
+  });
+
+  it('answers exactly as conjunctive mode when nothing is selected', async () => {
+    const url = `/v1/search/turns?q=refund&facets=companionId,role,tags&hitsPerPage=3`;
+    const [plain, disjunctive] = [await get(url), await get(`${url}&facetMode=disjunctive`)];
+    expect({ ...disjunctive, processingTimeMs: 0 }).toEqual({ ...plain, processingTimeMs: 0 });
+  });
+});
+
+describe('highlights', () => {
+  it("marks whole words: a typo marks the word it matched, not the letters it shares", async () => {
+    const result = await get(`/v1/search/turns?q=refnd&hitsPerPage=20`);
+    expect(result.totalHits).toBeGreaterThan(0);
+    for (const hit of result.hits) {
+      for (const [, word, after] of hit.highlight.matchAll(/<mark>([^<]*)<\/mark>(\S?)/g)) {
+        expect(word, hit.highlight).toMatch(/^refund/i);
+        expect(after, hit.highlight).not.toMatch(/[a-z0-9]/i);
+      }
+    }
+  });
+
+  it("does not read the last letter of `don't` as a prefix of every word", async () => {
+    const result = await get(`/v1/search/turns?q=${q("don't")}&hitsPerPage=50`);
+    expect(result.totalHits).toBeGreaterThan(0);
+    for (const hit of result.hits) {
+      const marked = [...hit.highlight.matchAll(/<mark>([^<]*)<\/mark>/g)].map((m) => m[1]!.toLowerCase());
+      expect(marked.every((word) => word === 'don' || word === 't' || word.startsWith('don')), hit.highlight).toBe(true);
+    }
+  });
+
+  it('marks, in an opened transcript, the turns that match the search', async () => {
+    const raw = napster.find((s) => s.conversation.items.some((item) => containsPhrase(item.text, 'restaurant')))!;
+    const session = (await get(`/v1/sessions/${raw.id}?q=restaurant`)) as unknown as { turns: Array<{ turnIndex: number; text: string; highlight?: string }> };
+    expect(session.turns).toHaveLength(raw.conversation.items.length);
+    const expected = raw.conversation.items.flatMap((item, i) => (/restaurant/i.test(item.text) ? [i] : []));
+    expect(session.turns.filter((t) => t.highlight !== undefined).map((t) => t.turnIndex)).toEqual(expected);
+    for (const turn of session.turns.filter((t) => t.highlight !== undefined)) expect(turn.highlight).toMatch(/<mark>restaurants?<\/mark>/i);
+    const plain = (await get(`/v1/sessions/${raw.id}`)) as unknown as { turns: Array<{ highlight?: string }> };
+    expect(plain.turns.every((t) => t.highlight === undefined)).toBe(true);
+  });
+});
+
 describe('GET /v1/sessions/{id} and /v1/facets/{name}', () => {
   it('returns the whole transcript in order', async () => {
     const raw = agents[3]!;

@@ -74,6 +74,7 @@ afterAll(async () => {
 describe('GET and POST /v1/sync', () => {
   it('reports a source that never ran', async () => {
     expect(await agentsStatus()).toMatchObject({ running: false, fullQueued: false, lastRunFinishedAt: null, watermark: null, skippedSessions: [] });
+    expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { indexing: false } });
   });
 
   it('starts a pass that answers 202 at once, shows it running, and joins a second request to it', async () => {
@@ -81,6 +82,8 @@ describe('GET and POST /v1/sync', () => {
     expect(await call('POST', '/v1/sync')).toEqual({ status: 202, body: { started: ['agents'] } });
     await untilRequests(gate, 1);
     expect((await agentsStatus()).running).toBe(true);
+    // The first pass of a source: ready (what is indexed is searchable), and saying it is still indexing.
+    expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { status: 'ready', indexing: true } });
 
     expect(await call('POST', '/v1/sync?source=agents')).toEqual({ status: 202, body: { started: ['agents'] } });
     const joined = controller.run({ source: 'agents' });
@@ -99,6 +102,7 @@ describe('GET and POST /v1/sync', () => {
     });
     expect(status.watermark).toBe(Math.max(...agents.map((agent) => Date.parse(agent.created_at as string) / 1000)));
     expect(await indexedTranscripts(engine)).toEqual(agentTranscripts(agents));
+    expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { indexing: false } });
   });
 
   it('queues a full pass asked for during the periodic one, and never overlaps the two', async () => {
@@ -108,6 +112,8 @@ describe('GET and POST /v1/sync', () => {
     await untilRequests(gate, 1);
     expect(await call('POST', '/v1/sync?full=true')).toEqual({ status: 202, body: { started: ['agents'] } });
     expect(await agentsStatus()).toMatchObject({ running: true, fullQueued: true });
+    // A later pass is not a first one: the index holds the source already.
+    expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { indexing: false } });
 
     const periodic = controller.run();
     const full = controller.run({ full: true });

@@ -34,6 +34,7 @@ describe('parseSearchRequest defaults', () => {
       page: 1,
       hitsPerPage: 20,
       facets: [],
+      facetMode: 'conjunctive',
       context: 0,
       companionId: [],
       externalClientId: [],
@@ -86,6 +87,7 @@ describe('parseSearchRequest defaults', () => {
       page: 3,
       hitsPerPage: 50,
       facets: ['companionId', 'role'],
+      facetMode: 'conjunctive',
       context: 2,
     });
   });
@@ -133,6 +135,18 @@ describe('parseSearchRequest rejections name the parameter', () => {
     expect(rejected({ page: ['-1'] })).toMatch(/'page'/);
     expect(rejected({ page: ['50001'] })).toMatch(/'page'/);
     expect(rejected({ page: ['10001'], hitsPerPage: ['100'] })).toMatch(/'page'/);
+  });
+
+  it('names the same bounds for a page below the first and past the last', () => {
+    const bounds = "Invalid 'page': expected a whole number from 1, with page × hitsPerPage at most 1000000";
+    expect(rejected({ page: ['0'] })).toBe(bounds);
+    expect(rejected({ page: ['100000'] })).toBe(`${bounds} (50000 at hitsPerPage=20)`);
+    expect(rejected({ page: ['10001'], hitsPerPage: ['100'] })).toBe(`${bounds} (10000 at hitsPerPage=100)`);
+  });
+
+  it('reads facetMode, and refuses anything but its two values', () => {
+    expect(parseSearchRequest({ facetMode: ['disjunctive'] }, 'sessions').facetMode).toBe('disjunctive');
+    expect(rejected({ facetMode: ['or'] })).toBe("Invalid 'facetMode': expected conjunctive or disjunctive");
   });
 
   it('rejects non-integer pages', () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { exactKey } from '../../src/engine/documents.js';
 import type { SearchFilters } from '../../src/search/params.js';
-import { MARK_END, MARK_START, escapeHtml, highlightParams, markedHtml, markedText, withoutMarks } from '../../src/engine/highlight.js';
-import { buildFilter, sortFor } from '../../src/search/query.js';
+import { MARK_END, MARK_START, escapeHtml, highlightParams, markedHtml, markedText, wholeWordMarks, withoutMarks } from '../../src/engine/highlight.js';
+import { buildFilter, engineQuery, sortFor } from '../../src/search/query.js';
+import { disjunctiveFacets } from '../../src/search/disjunctive.js';
+import { parseSearchRequest } from '../../src/search/params.js';
 
 function filters(overrides: Partial<SearchFilters> = {}): SearchFilters {
   return { companionId: [], externalClientId: [], tenantId: [], tags: [], knowledgeBaseId: [], functions: [], faqIds: [], ...overrides };
@@ -168,3 +170,43 @@ describe('withoutMarks', () => {
   });
 });
 
+
+describe('engineQuery', () => {
+  it('ends a query whose last word is one letter, so the engine does not read it as a prefix', () => {
+    expect(engineQuery("don't")).toBe("don't ");
+    expect(engineQuery("it's a")).toBe("it's a ");
+    expect(engineQuery('é')).toBe('é ');
+  });
+
+  it('leaves every other query as typed: prefixes of longer words still complete', () => {
+    for (const q of ['refund', 'refu', "don't ", '"don\'t"', 'a b c ', '', '  ']) expect(engineQuery(q)).toBe(q);
+  });
+});
+
+describe('wholeWordMarks', () => {
+  const m = (text: string) => `${MARK_START}${text}${MARK_END}`;
+  it('moves a mark that ends inside a word to the end of the word', () => {
+    expect(wholeWordMarks(`a ${m('refun')}d today`)).toBe(`a ${m('refund')} today`);
+    expect(wholeWordMarks(`${m('café')}s, ${m('naïv')}eté`)).toBe(`${m('cafés')}, ${m('naïveté')}`);
+  });
+
+  it('leaves marks that end at a word boundary, and text without marks', () => {
+    expect(wholeWordMarks(`${m('refund')}. ${m('new york')}!`)).toBe(`${m('refund')}. ${m('new york')}!`);
+    expect(wholeWordMarks('no marks')).toBe('no marks');
+  });
+});
+
+describe('disjunctiveFacets', () => {
+  const request = (query: Record<string, string[]>) => parseSearchRequest({ facetMode: ['disjunctive'], ...query }, 'turns');
+  it('asks one count per facet whose own filter is set, with that filter removed and the others kept', () => {
+    const facets = disjunctiveFacets(request({ facets: ['companionId,role,tags,source'], companionId: ['a', 'b'], role: ['user'] }));
+    expect(facets.map((f) => f.facet)).toEqual(['companionId', 'role']);
+    expect(facets[0]!.filters).toMatchObject({ companionId: [], role: 'user' });
+    expect(facets[1]!.filters).toMatchObject({ companionId: ['a', 'b'], role: undefined });
+  });
+
+  it('asks nothing in conjunctive mode or with nothing selected', () => {
+    expect(disjunctiveFacets(parseSearchRequest({ facets: ['companionId'], companionId: ['a'] }, 'turns'))).toEqual([]);
+    expect(disjunctiveFacets(request({ facets: ['companionId'] }))).toEqual([]);
+  });
+});

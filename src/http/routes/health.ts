@@ -13,7 +13,8 @@ export const healthRoutes: ApiRoute[] = [
     },
     () => (c) => c.json({ status: 'ok' as const }, 200),
   ),
-  // Readiness: 503 while the engine is down or the indexes are missing, so traffic waits.
+  // Readiness: 503 while the engine is down or the indexes are missing, so traffic waits. Still 200
+  // during a first sync (what is indexed is searchable); `indexing` tells a page to say so.
   defineRoute(
     {
       method: 'get', path: '/ready', tag: 'Operations', access: 'open',
@@ -24,7 +25,10 @@ export const healthRoutes: ApiRoute[] = [
       const engineUp = await deps.engine.isHealthy();
       const indexes = engineUp && (await indexesExist(deps.engine, deps.names).catch(() => false));
       const engine = engineUp ? ('available' as const) : ('unavailable' as const);
-      return engineUp && indexes ? c.json({ status: 'ready' as const, engine, indexes }, 200) : c.json({ status: 'unavailable' as const, engine, indexes }, 503);
+      const indexing = (await deps.sync?.indexing().catch(() => false)) ?? false;
+      return engineUp && indexes
+        ? c.json({ status: 'ready' as const, engine, indexes, indexing }, 200)
+        : c.json({ status: 'unavailable' as const, engine, indexes, indexing }, 503);
     },
   ),
 ];

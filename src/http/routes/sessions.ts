@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { AppError, BadRequestError, type ErrorCode } from '../../errors.js';
 import { deleteSession } from '../../ingest/delete.js';
 import { intakeRecords, type RefusalReason } from '../../ingest/intake.js';
-import { booleanText, NoQuery, one } from '../../query-params.js';
+import { booleanText, one } from '../../query-params.js';
+import { MAX_QUERY_CHARS } from '../../search/params.js';
+import { withHtmlTurnHighlights } from '../highlights.js';
 import { findSession, getSession } from '../../search/sessions.js';
 import { defineRoute } from '../define-route.js';
 import type { ApiRoute } from '../route.js';
@@ -10,6 +12,12 @@ import { PushResult, SessionDeleted, SessionDetail } from '../schemas/sessions.j
 
 /** Sessions accepted in one push; larger exports belong to `transcript-search import`. */
 export const MAX_PUSHED_SESSIONS = 5_000;
+
+export const SessionQuery = z.object({
+  q: one('q', z.string().max(MAX_QUERY_CHARS, `Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`))
+    .default('')
+    .describe('Search text as in /v1/search/turns: each turn that matches it gets a `highlight`'),
+});
 
 export const PushQuery = z.object({
   wait: one('wait', booleanText('wait')).default(false).describe('Answer only once the sessions are searchable'),
@@ -29,11 +37,11 @@ const REFUSAL_CODES: Record<RefusalReason, ErrorCode> = {
 export const sessionRoutes: ApiRoute[] = [
   defineRoute(
     {
-      method: 'get', path: '/v1/sessions/:id', tag: 'Sessions', access: 'search', query: NoQuery, params: { id: SessionId },
+      method: 'get', path: '/v1/sessions/:id', tag: 'Sessions', access: 'search', query: SessionQuery, params: { id: SessionId },
       summary: "One session with all its turns in order (404 outside the key's scope)",
       responses: { 200: { description: 'The session and its `turns`', schema: SessionDetail } },
     },
-    (deps) => async (c, { caller, params }) => c.json(await getSession(deps, params.id, caller), 200),
+    (deps) => async (c, { caller, params, query }) => c.json(withHtmlTurnHighlights(await getSession(deps, params.id, caller, query.q)), 200),
   ),
   defineRoute(
     {

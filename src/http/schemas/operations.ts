@@ -9,6 +9,7 @@ export const Readiness = named(
     status: z.enum(['ready', 'unavailable']),
     engine: z.enum(['available', 'unavailable']),
     indexes: z.boolean().describe('The indexes exist'),
+    indexing: z.boolean().describe('A source is in its first sync: searches answer, but from part of the data'),
   }),
 );
 

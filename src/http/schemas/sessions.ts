@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { Count, named } from './registry.js';
 import { SessionSummary, Turn } from './search.js';
 
-export const SessionDetail = named('SessionDetail', SessionSummary.extend({ turns: z.array(Turn).describe('Every turn, in order') }));
+export const SessionDetail = named(
+  'SessionDetail',
+  SessionSummary.extend({
+    turns: z
+      .array(Turn.extend({ highlight: z.string().optional().describe('With `q`, on turns that match it: the text HTML-escaped, matched words in <mark>') }))
+      .describe('Every turn, in order'),
+  }),
+);
 
 export const PushResult = named(
   'PushResult',
