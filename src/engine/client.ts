@@ -304,6 +304,11 @@ export class EngineClient {
     return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents`, { body: documents, query: { primaryKey } });
   }
 
+  /** Updates the fields given of existing documents (a partial update: other fields are kept); unwaited. */
+  async updateDocuments(indexUid: string, documents: object[], primaryKey = 'id'): Promise<number> {
+    return this.enqueue('PUT', `/indexes/${encodeURIComponent(indexUid)}/documents`, { body: documents, query: { primaryKey } });
+  }
+
   async deleteDocument(indexUid: string, documentId: string): Promise<number> {
     return this.enqueue('DELETE', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`);
   }

@@ -42,6 +42,13 @@ export type TurnDocument = SessionIdentity & {
   role: Role;
   text: string;
   timestamp: number | null;
+  /** UTC day of `timestamp`, in days since 1970-01-01: what trends count per day, as a facet. */
+  day: number | null;
+  /**
+   * The write batch that last stored this turn (index-writer.ts): trackers evaluate what arrived by
+   * filtering on it. Absent on documents written before trackers existed.
+   */
+  arrival?: number;
   offsetSeconds: number | null;
   sessionStartedAt: number;
   sessionDurationSeconds: number | null;
@@ -76,6 +83,11 @@ export type SessionDocument = SessionIdentity & {
   /** The opening of the conversation, for result lists when no query text matched. */
   preview: string;
 };
+
+/** Unix seconds → the UTC day it falls in, in days since 1970-01-01. */
+export function dayOf(unixSeconds: number | null): number | null {
+  return unixSeconds === null ? null : Math.floor(unixSeconds / 86_400);
+}
 
 /**
  * Ids longer than this (in UTF-8 bytes) are refused at ingest: their key would pass the length the

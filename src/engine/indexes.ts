@@ -1,6 +1,8 @@
 import type { Settings } from 'meilisearch';
 import type { EngineClient } from './client.js';
 import { KEYED } from './documents.js';
+import type { Logger } from '../logger.js';
+import { migrateDocuments } from './migrations.js';
 
 /** Index uids, all under INDEX_PREFIX so several deployments can share one engine. */
 export type IndexNames = { turns: string; sessions: string; state: string };
@@ -37,10 +39,11 @@ const KEY_ATTRIBUTES = Object.values(KEYED).filter((attribute) => attribute !== 
 export const turnsSettings: Settings = {
   searchableAttributes: ['text'],
   filterableAttributes: [
-    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source'], features: equalityOnly },
+    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source', 'arrival'], features: equalityOnly },
     {
       attributePatterns: [
         'timestamp',
+        'day',
         'turnIndex',
         'sessionStartedAt',
         'sessionDurationSeconds',
@@ -85,16 +88,27 @@ export const sessionsSettings: Settings = {
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
 };
 
+/**
+ * The service's own records (checkpoints, forgotten clients, trackers, their matches, pending
+ * arrivals and webhook deliveries): found by kind and owner, deliveries by when they are due.
+ * `clientKeys` names the clients whose text a record holds, so a forget can find every such record.
+ */
 export const stateSettings: Settings = {
   searchableAttributes: [],
-  filterableAttributes: ['kind', 'source'],
+  filterableAttributes: [
+    { attributePatterns: ['kind', 'source', 'trackerId', 'status', 'clientKeys'], features: equalityOnly },
+    { attributePatterns: ['createdAt', 'nextAttemptAt'], features: numeric },
+  ],
+  sortableAttributes: ['createdAt', 'nextAttemptAt'],
+  pagination: { maxTotalHits: MAX_TOTAL_HITS },
 };
 
 /**
  * Creates the indexes and applies settings, waiting for every task: documents added before the
  * settings are in place would be indexed twice (once with defaults, once on the settings change).
+ * Then brings documents of an earlier version to the current shape (migrations.ts).
  */
-export async function ensureIndexes(client: EngineClient, names: IndexNames): Promise<void> {
+export async function ensureIndexes(client: EngineClient, names: IndexNames, log?: Logger): Promise<void> {
   const specs: Array<[string, Settings]> = [
     [names.turns, turnsSettings],
     [names.sessions, sessionsSettings],
@@ -108,6 +122,7 @@ export async function ensureIndexes(client: EngineClient, names: IndexNames): Pr
     tasks.push(await client.updateSettings(uid, settings));
   }
   await client.waitForTasks(tasks);
+  await migrateDocuments(client, names, log);
 }
 
 /** True when all indexes exist: what /ready checks. */

@@ -9,13 +9,19 @@ import { SyncStateStore } from './sync-state.js';
 /** What a checkpoint (or a hook) needs of each indexed session; the documents themselves are not kept. */
 export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
 
+/** A batch of documents the engine has queued: its `arrival` stamp (on every turn of it), sessions and tasks. */
+export type EnqueuedBatch = { arrival: number; sessions: readonly IndexedSession[]; tasks: readonly number[] };
+
 /**
  * Where features hook into every way sessions come in (sync, push, import): `prepare` sees each
- * session before it is written and returns what to write instead (redaction); `searchable` is told,
- * batch by batch and in order, which sessions have become searchable (trackers).
+ * session before it is written and returns what to write instead (redaction); `enqueued` is told of
+ * each batch once the engine has queued it, and returns the tasks it queued itself, which the batch
+ * then waits for too (trackers note the arrival durably); `searchable` is told, batch by batch and in
+ * order, which sessions have become searchable (trackers evaluate them).
  */
 export type IngestHooks = {
   prepare?(session: Session): Session;
+  enqueued?(batch: EnqueuedBatch): Promise<number[]>;
   searchable?(sessions: readonly IndexedSession[]): Promise<void> | void;
 };
 

@@ -1,6 +1,7 @@
 import {
   exactKey,
   exactKeyOrNull,
+  dayOf,
   documentKey,
   tagStrings,
   turnDocumentId,
@@ -93,6 +94,7 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       role: turn.role,
       text: withoutMarks(wellFormed(turn.text)),
       timestamp: turn.timestamp,
+      day: dayOf(turn.timestamp),
       offsetSeconds: turn.offsetSeconds,
       sessionStartedAt: startedAt,
       sessionDurationSeconds: durationSeconds,

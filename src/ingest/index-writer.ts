@@ -33,6 +33,8 @@ export class IndexWriter {
   #sessions: IndexedSession[] = [];
   readonly #pending: PendingBatch[] = [];
   #queue: Promise<void> = Promise.resolve();
+  /** The batch being buffered, stamped on its turns (`arrival`): what trackers evaluate it by. */
+  #arrival = newArrival();
   /** Per-batch stale-turn deletions, as one OR filter (a session that shrank leaves turns behind). */
   #staleTurnFilters: string[] = [];
   turnsWritten = 0;
@@ -49,7 +51,10 @@ export class IndexWriter {
    */
   async add(session: Session, knownTurnCount?: number): Promise<void> {
     const flat = flattenSession(this.#deps.hooks.prepare ? this.#deps.hooks.prepare(session) : session);
-    for (const turn of flat.turns) this.#turnBody.add(turn);
+    for (const turn of flat.turns) {
+      turn.arrival = this.#arrival;
+      this.#turnBody.add(turn);
+    }
     this.#sessionBody.add(flat.session);
     const { sessionId, createdAt, inProgress, turnCount } = flat.session;
     this.#sessions.push({ sessionId, createdAt, inProgress, turnCount });
@@ -84,13 +89,18 @@ export class IndexWriter {
       const sessionDocs = this.#sessionBody.take();
       const sessions = this.#sessions;
       const staleTurnFilters = this.#staleTurnFilters;
+      const arrival = this.#arrival;
       this.#sessions = [];
       this.#staleTurnFilters = [];
+      this.#arrival = newArrival();
       const tasks: number[] = [];
       const { engine, names } = this.#deps;
       if (staleTurnFilters.length > 0) tasks.push(await engine.deleteDocumentsByFilter(names.turns, staleTurnFilters.join(' OR ')));
       if (turnCount > 0) tasks.push(await engine.addDocumentsNdjson(names.turns, turns, 'id'));
       tasks.push(await engine.addDocumentsNdjson(names.sessions, sessionDocs, 'id'));
+      // After the documents: a crash before this leaves them indexed but unannounced, and the sessions
+      // are then written again (a sync's checkpoint has not moved; a push was not acknowledged).
+      tasks.push(...((await this.#deps.hooks.enqueued?.({ arrival, sessions, tasks: [...tasks] })) ?? []));
       this.#pending.push({ tasks, sessions });
       this.turnsWritten += turnCount;
       this.sessionsWritten += sessions.length;
@@ -105,6 +115,15 @@ export class IndexWriter {
     await this.#options.onIndexed?.(batch.sessions);
     await this.#deps.hooks.searchable?.(batch.sessions);
   }
+}
+
+/**
+ * A batch id: milliseconds since 1970 times 1,000 plus a random part, so batches of one process are in
+ * order and two processes writing in the same millisecond almost never share one (if they do, an
+ * evaluation of that arrival covers both batches, which tracker match records make harmless).
+ */
+function newArrival(): number {
+  return Date.now() * 1000 + Math.floor(Math.random() * 1000);
 }
 
 /** What the index holds of these sessions: one engine query for up to a listing page of ids. */
