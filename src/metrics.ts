@@ -85,6 +85,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #trackerEvaluations = new Counter({
+    name: 'transcript_search_tracker_evaluations_total',
+    help: 'Arrivals of documents (write batches) evaluated against the trackers',
+    registers: [this.registry],
+  });
+
+  readonly #trackerEvaluationSeconds = new Histogram({
+    name: 'transcript_search_tracker_evaluation_seconds',
+    help: 'Time to evaluate every tracker on one arrival of documents, and record what matched',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly #trackerMatches = new Counter({
+    name: 'transcript_search_tracker_matches_total',
+    help: 'New tracker matches (a turn counts once per tracker, however often its session is written)',
+    registers: [this.registry],
+  });
+
+  readonly #webhookDeliveries = new Counter({
+    name: 'transcript_search_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by outcome: delivered, retry (failed, tried again later), dead (given up)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   /** `processMetrics`: also CPU, memory, event-loop lag and GC of this process (for `serve`). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
@@ -124,6 +150,20 @@ export class Metrics {
         if (result === 'success') this.#lastSuccess.set({ source }, Date.now() / 1000);
       },
     };
+  }
+
+  /** TrackerObserver (trackers/evaluate.ts). */
+  evaluated(seconds: number): void {
+    this.#trackerEvaluations.inc();
+    this.#trackerEvaluationSeconds.observe(seconds);
+  }
+
+  matched(turns: number): void {
+    this.#trackerMatches.inc(turns);
+  }
+
+  delivered(outcome: 'delivered' | 'retry' | 'dead'): void {
+    this.#webhookDeliveries.inc({ outcome });
   }
 
   /** Seeds the last success from the stored sync status, so a restart does not look like a stalled sync. */

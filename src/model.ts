@@ -105,3 +105,15 @@ export function scopeOf(holder: Scope): Scope {
 export function isScoped(scope: Scope): boolean {
   return scope.companions !== undefined || scope.tenants !== undefined || scope.externalClients !== undefined;
 }
+
+/** What both scopes allow: per kind, the ids in both lists (or the one list given). */
+export function scopeIntersection(a: Scope, b: Scope): Scope {
+  const both = (x: readonly string[] | undefined, y: readonly string[] | undefined) => (x && y ? x.filter((id) => y.includes(id)) : (x ?? y));
+  return scopeOf({ companions: both(a.companions, b.companions), tenants: both(a.tenants, b.tenants), externalClients: both(a.externalClients, b.externalClients) });
+}
+
+/** Whether everything `inner` allows, `outer` allows too: per kind `outer` restricts, `inner` restricts to a subset. */
+export function scopeWithin(inner: Scope, outer: Scope): boolean {
+  const within = (i: readonly string[] | undefined, o: readonly string[] | undefined) => o === undefined || (i !== undefined && i.every((id) => o.includes(id)));
+  return within(inner.companions, outer.companions) && within(inner.tenants, outer.tenants) && within(inner.externalClients, outer.externalClients);
+}

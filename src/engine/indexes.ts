@@ -39,11 +39,12 @@ const KEY_ATTRIBUTES = Object.values(KEYED).filter((attribute) => attribute !== 
 export const turnsSettings: Settings = {
   searchableAttributes: ['text'],
   filterableAttributes: [
-    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source', 'arrival'], features: equalityOnly },
+    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source'], features: equalityOnly },
     {
       attributePatterns: [
         'timestamp',
         'day',
+        'arrival',
         'turnIndex',
         'sessionStartedAt',
         'sessionDurationSeconds',

@@ -8,6 +8,9 @@ import type { AppDeps, AppEnv, RouteDeps } from './env.js';
 import { answerErrors, errorResponse } from './error-response.js';
 import { observeRequests } from './observe.js';
 import { API_ROUTES } from './routes/index.js';
+import { engineUrls } from './routes/trackers.js';
+import { DEFAULT_RETRY_SECONDS } from '../trackers/deliver.js';
+import { TrackerService } from '../trackers/service.js';
 
 /**
  * The API: the middleware every request passes, in this order (request id and log, browser guard,
@@ -19,9 +22,11 @@ const DECLARATIONS = API_ROUTES.map((route) => route.declaration);
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const routeDeps: RouteDeps = { ...deps, metrics: deps.metrics ?? new Metrics(), ingest: deps.ingest ?? ingestDeps(deps) };
+  const metrics = deps.metrics ?? new Metrics();
+  const trackers = deps.trackers ?? new TrackerService(deps, { retryBaseMs: DEFAULT_RETRY_SECONDS * 1000, engineUrls: engineUrls(deps), observer: metrics });
+  const routeDeps: RouteDeps = { ...deps, metrics, trackers, ingest: deps.ingest ?? ingestDeps({ ...deps, hooks: trackers.hooks() }) };
 
-  app.use('*', observeRequests(deps.log, routeDeps.metrics));
+  app.use('*', observeRequests(deps.log, metrics));
   app.use('*', guardAgainstBrowserPages({ open: !deps.keys }));
   // The whole tree, unknown paths included, answers 401 without a valid key before anything is read.
   app.use('/v1/*', authenticate(deps.keys));

@@ -6,6 +6,7 @@ import type { SyncController } from '../ingest/sync-controller.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionSource } from '../sources/source.js';
+import type { TrackerService } from '../trackers/service.js';
 import type { ApiKeys, Caller } from './api-keys.js';
 
 /** What `createApp` is given. */
@@ -26,15 +27,17 @@ export type AppDeps = {
   metrics?: Metrics;
   /** The configured vendor APIs, for what the API fetches from them on request (recording links). */
   vendors?: Partial<Record<string, SessionSource>>;
-  /** What pushes and forgets write with (hooks included); default: built from engine, names and log. */
+  /** What pushes and forgets write with (hooks included); default: built from engine, names and log, with the trackers' hooks. */
   ingest?: IngestDeps;
+  /** Trackers (their store, evaluation and deliveries); default: a service of this app's own, whose loop the caller starts or not. */
+  trackers?: TrackerService;
 };
 
 /**
  * What route handlers are given: the app's dependencies, with its own metrics registry when none was
- * passed, and the ingest dependencies settled.
+ * passed, and the ingest dependencies and trackers settled.
  */
-export type RouteDeps = AppDeps & { metrics: Metrics; ingest: IngestDeps };
+export type RouteDeps = AppDeps & { metrics: Metrics; ingest: IngestDeps; trackers: TrackerService };
 
 /** Per request: its id (observe.ts) and, on routes that need a key, who is calling (auth.ts). */
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };

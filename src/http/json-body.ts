@@ -1,5 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../errors.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import { AppError, BadRequestError } from '../errors.js';
 import type { AppEnv } from './env.js';
 
 /**
@@ -20,3 +21,19 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   return next();
 };
+
+/** The request body, parsed and validated; a BadRequestError names the field at fault. */
+export async function readJsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S, expected: string): Promise<z.output<S>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new BadRequestError(`Body is not valid JSON: send ${expected}`);
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') throw new BadRequestError(`Unknown field '${String(issue.keys[0]).slice(0, 40)}' in the body: send ${expected}`);
+  const at = issue.path.join('.');
+  throw new BadRequestError(at === '' ? `Invalid body: ${issue.message}; send ${expected}` : `Invalid '${at}': ${issue.message}`);
+}

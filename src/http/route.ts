@@ -19,7 +19,7 @@ import type { AppEnv, RouteDeps } from './env.js';
  */
 export type Access = 'open' | 'search' | 'admin' | { level: 'unscoped-admin'; reason: string };
 
-export type Tag = 'Search' | 'Sessions' | 'Clients' | 'Sync' | 'Operations' | 'Page';
+export type Tag = 'Search' | 'Sessions' | 'Trackers' | 'Clients' | 'Sync' | 'Operations' | 'Page';
 
 /** A JSON body; `schema` is registered by name in schemas/registry.ts. */
 export type JsonReply = { description: string; schema: z.ZodType };
@@ -35,7 +35,7 @@ export type Reply = JsonReply | OtherReply | RedirectReply;
 type ExtraErrorStatus = 409 | 502;
 
 export type RouteDeclaration = {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** In Hono's form, as registered: `/v1/sessions/:id`. */
   path: string;
   summary: string;

@@ -9,19 +9,24 @@ import { SyncStateStore } from './sync-state.js';
 /** What a checkpoint (or a hook) needs of each indexed session; the documents themselves are not kept. */
 export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
 
-/** A batch of documents the engine has queued: its `arrival` stamp (on every turn of it), sessions and tasks. */
-export type EnqueuedBatch = { arrival: number; sessions: readonly IndexedSession[]; tasks: readonly number[] };
+/**
+ * A batch of documents about to be queued: its `arrival` stamp (on every turn of it), its sessions,
+ * and how many turns of each the index held before (sessions it did not hold are absent).
+ */
+export type ArrivingBatch = { arrival: number; sessions: readonly IndexedSession[]; priorTurns: ReadonlyMap<string, number> };
 
 /**
  * Where features hook into every way sessions come in (sync, push, import): `prepare` sees each
- * session before it is written and returns what to write instead (redaction); `enqueued` is told of
- * each batch once the engine has queued it, and returns the tasks it queued itself, which the batch
- * then waits for too (trackers note the arrival durably); `searchable` is told, batch by batch and in
- * order, which sessions have become searchable (trackers evaluate them).
+ * session before it is written and returns what to write instead (redaction). `arriving` is told of
+ * each batch just before its documents are queued, and `queued` just after, with their tasks; both
+ * return the tasks they queued themselves, which the batch then waits for too, and the engine runs
+ * tasks in the order queued (trackers note the arrival durably before its documents can be seen).
+ * `searchable` is told, batch by batch and in order, which sessions have become searchable.
  */
 export type IngestHooks = {
   prepare?(session: Session): Session;
-  enqueued?(batch: EnqueuedBatch): Promise<number[]>;
+  arriving?(batch: ArrivingBatch): Promise<number[]>;
+  queued?(arrival: number, tasks: readonly number[]): Promise<number[]>;
   searchable?(sessions: readonly IndexedSession[]): Promise<void> | void;
 };
 

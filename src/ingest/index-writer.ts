@@ -8,9 +8,10 @@ import { NdjsonBuffer } from './ndjson-buffer.js';
 /*
  * Sessions → large NDJSON batches, keeping the engine busy: a batch is sent as soon as it is full and
  * its tasks are awaited only when too many are pending. Many small tasks were measured ~100× slower
- * than large batches. Every session passes the `prepare` hook before it is flattened; once both tasks
- * of a batch succeeded, `onIndexed` and then the `searchable` hook are told its sessions, in order:
- * that is where checkpoints may advance and trackers look at what arrived.
+ * than large batches. Every session passes the `prepare` hook before it is flattened; the `arriving`
+ * and `queued` hooks are told of each batch around the queuing of its documents; once every task of
+ * a batch succeeded, `onIndexed` and then the `searchable` hook are told its sessions, in order: that
+ * is where checkpoints may advance and trackers look at what arrived.
  */
 
 export type IndexWriterOptions = {
@@ -31,6 +32,8 @@ export class IndexWriter {
   readonly #turnBody = new NdjsonBuffer();
   readonly #sessionBody = new NdjsonBuffer();
   #sessions: IndexedSession[] = [];
+  /** Turns the index held of the buffered sessions before, for those it held. */
+  #priorTurns = new Map<string, number>();
   readonly #pending: PendingBatch[] = [];
   #queue: Promise<void> = Promise.resolve();
   /** The batch being buffered, stamped on its turns (`arrival`): what trackers evaluate it by. */
@@ -58,6 +61,7 @@ export class IndexWriter {
     this.#sessionBody.add(flat.session);
     const { sessionId, createdAt, inProgress, turnCount } = flat.session;
     this.#sessions.push({ sessionId, createdAt, inProgress, turnCount });
+    if (knownTurnCount !== undefined && knownTurnCount > 0) this.#priorTurns.set(sessionId, knownTurnCount);
     const stale = staleTurnsFilter(sessionId, knownTurnCount, turnCount);
     if (stale) this.#staleTurnFilters.push(stale);
     if (this.#turnBody.count >= this.#options.batchTurns || this.#turnBody.bytes + this.#sessionBody.bytes >= this.#options.batchBytes) {
@@ -90,17 +94,18 @@ export class IndexWriter {
       const sessions = this.#sessions;
       const staleTurnFilters = this.#staleTurnFilters;
       const arrival = this.#arrival;
+      const priorTurns = this.#priorTurns;
       this.#sessions = [];
       this.#staleTurnFilters = [];
+      this.#priorTurns = new Map();
       this.#arrival = newArrival();
-      const tasks: number[] = [];
-      const { engine, names } = this.#deps;
-      if (staleTurnFilters.length > 0) tasks.push(await engine.deleteDocumentsByFilter(names.turns, staleTurnFilters.join(' OR ')));
-      if (turnCount > 0) tasks.push(await engine.addDocumentsNdjson(names.turns, turns, 'id'));
-      tasks.push(await engine.addDocumentsNdjson(names.sessions, sessionDocs, 'id'));
-      // After the documents: a crash before this leaves them indexed but unannounced, and the sessions
-      // are then written again (a sync's checkpoint has not moved; a push was not acknowledged).
-      tasks.push(...((await this.#deps.hooks.enqueued?.({ arrival, sessions, tasks: [...tasks] })) ?? []));
+      const { engine, names, hooks } = this.#deps;
+      const tasks: number[] = (await hooks.arriving?.({ arrival, sessions, priorTurns })) ?? [];
+      const documentTasks: number[] = [];
+      if (staleTurnFilters.length > 0) documentTasks.push(await engine.deleteDocumentsByFilter(names.turns, staleTurnFilters.join(' OR ')));
+      if (turnCount > 0) documentTasks.push(await engine.addDocumentsNdjson(names.turns, turns, 'id'));
+      documentTasks.push(await engine.addDocumentsNdjson(names.sessions, sessionDocs, 'id'));
+      tasks.push(...documentTasks, ...((await hooks.queued?.(arrival, documentTasks)) ?? []));
       this.#pending.push({ tasks, sessions });
       this.turnsWritten += turnCount;
       this.sessionsWritten += sessions.length;

@@ -141,10 +141,12 @@ const facetList = (allowed: readonly string[]) =>
 /** One wording for a page below the first and past the last, so both name the same bounds. */
 const PAGE_BOUNDS = `a whole number from 1, with page × hitsPerPage at most ${MAX_TOTAL_HITS}`;
 
+const Q_PARAM = one('q', z.string().max(MAX_QUERY_CHARS, `Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`))
+  .default('')
+  .describe('Search text: "double quotes" for an exact phrase; other words are typo-tolerant and all must match');
+
 const searchParams = (facets: readonly string[]) => ({
-  q: one('q', z.string().max(MAX_QUERY_CHARS, `Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`))
-    .default('')
-    .describe('Search text: "double quotes" for an exact phrase; other words are typo-tolerant and all must match'),
+  q: Q_PARAM,
   ...FILTER_PARAMS,
   role: ROLE_PARAM,
   sort: one('sort', z.enum(['relevance', 'newest', 'oldest'], { error: `Invalid 'sort': expected relevance, newest or oldest` }))
@@ -240,4 +242,26 @@ export function searchRequestOf(parsed: z.output<typeof TurnsQuery> | z.output<t
 
 export function parseSearchRequest(query: RawQuery, kind: SearchKind): SearchRequest {
   return searchRequestOf(kind === 'turns' ? parseQuery(TurnsQuery, query) : parseQuery(SessionsQuery, query));
+}
+
+/**
+ * A tracker's saved search: the text and filters of a turn search, as its query string. Paging, order
+ * and facets are not part of what a tracker matches, and are refused as unknown parameters.
+ */
+export const TrackerSearchQuery = z.object({ q: Q_PARAM, ...FILTER_PARAMS, role: ROLE_PARAM }).superRefine(checkTimeRange);
+
+export type TrackerSearch = SearchFilters & { q: string };
+
+/** `q=refund&companionId=a` (with or without a leading `?`) → what it matches; BadRequestError naming the parameter. */
+export function parseTrackerSearch(text: string): TrackerSearch {
+  const params = new URLSearchParams(text.startsWith('?') ? text.slice(1) : text);
+  const raw: RawQuery = {};
+  for (const [name, value] of params) (raw[name] ??= []).push(value);
+  const parsed = parseQuery(TrackerSearchQuery, raw);
+  return { ...toFilters(parsed), q: parsed.q };
+}
+
+/** A tracker's search as a turn search: the page asked for, newest first, no facets. */
+export function trackerSearchRequest(search: TrackerSearch, page: { page: number; hitsPerPage: number }): SearchRequest {
+  return { ...search, sort: 'newest', page: page.page, hitsPerPage: page.hitsPerPage, facets: [], facetMode: 'conjunctive', context: 0 };
 }

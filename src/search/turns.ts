@@ -33,9 +33,12 @@ export function withinScope<T extends Pick<TurnDocument, 'companionId' | 'tenant
   return kept;
 }
 
-/** `/v1/search/turns`: one hit per utterance, facet counts count turns. */
-export async function searchTurns(deps: SearchDeps, request: SearchRequest, scope: Scope = {}): Promise<SearchPage<TurnHit>> {
-  const filterOf = (filters: SearchFilters) => buildFilter(filters, 'turns', scope);
+/**
+ * `/v1/search/turns`: one hit per utterance, facet counts count turns. `narrow` is one more engine
+ * filter, for callers inside the service (a tracker evaluating one arrival of documents).
+ */
+export async function searchTurns(deps: SearchDeps, request: SearchRequest, scope: Scope = {}, narrow?: string): Promise<SearchPage<TurnHit>> {
+  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'turns', scope), narrow]);
   const response = await searchWithFacets<TurnDocument & { _formatted?: { text?: string } }>(deps.engine, deps.names.turns, {
     q: engineQuery(request.q),
     filter: filterOf(request),

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
  *     ← engine (the one door to Meilisearch)
  *     ← sources (vendor APIs, one folder each)
  *     ← ingest, search (writing and reading; neither uses the other)
+ *     ← trackers (saved searches run on what ingest wrote)
  *     ← metrics, config, http (the API)
  *     ← runtime, serve, cli, demo, main (wiring)
  *
@@ -24,8 +25,9 @@ const LAYERS: Array<[layer: number, test: (file: string) => boolean]> = [
   [2, (file) => file.startsWith('sources/')],
   [3, (file) => file.startsWith('ingest/')],
   [3, (file) => file.startsWith('search/')],
-  [4, (file) => ['metrics.ts', 'config.ts'].includes(file) || file.startsWith('http/')],
-  [5, (file) => ['runtime.ts', 'serve.ts', 'main.ts'].includes(file) || file.startsWith('cli/') || file.startsWith('demo/')],
+  [4, (file) => file.startsWith('trackers/')],
+  [5, (file) => ['metrics.ts', 'config.ts'].includes(file) || file.startsWith('http/')],
+  [6, (file) => ['runtime.ts', 'serve.ts', 'main.ts'].includes(file) || file.startsWith('cli/') || file.startsWith('demo/')],
 ];
 
 function layerOf(file: string): number {

@@ -8,6 +8,7 @@ import { searchTokenRoutes } from './search-token.js';
 import { searchRoutes } from './search.js';
 import { sessionRoutes } from './sessions.js';
 import { syncRoutes } from './sync.js';
+import { trackerRoutes } from './trackers.js';
 import { uiRoutes } from './ui.js';
 
 /** Every route the API serves: `createApp` mounts these, and the OpenAPI document describes these. */
@@ -18,6 +19,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...searchTokenRoutes,
   ...sessionRoutes,
   ...recordingRoutes,
+  ...trackerRoutes,
   ...clientRoutes,
   ...syncRoutes,
   ...metricsRoutes,
