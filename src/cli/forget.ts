@@ -30,6 +30,8 @@ Exit: 0 done, 1 --undo of a client that is not forgotten, or a failure.`,
       throw new UsageError('forget needs exactly one CLIENT_ID (forget [--undo] CLIENT_ID), or --list alone');
     }
     const [clientId = ''] = positionals;
+    // An empty id matches no client's sessions, yet would be recorded as a forgotten client.
+    if (!values.list && clientId === '') throw new UsageError('CLIENT_ID must not be empty');
     return async ({ config, log, io }) => {
       const engine = await openEngine(config);
       try {

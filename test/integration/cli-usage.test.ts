@@ -88,6 +88,8 @@ describe('transcript-search usage errors exit 64', () => {
     [['import'], 'import needs at least one FILE'],
     [['forget'], 'forget needs exactly one CLIENT_ID'],
     [['forget', '--list', 'client_1'], 'forget needs exactly one CLIENT_ID'],
+    [['forget', ''], 'CLIENT_ID must not be empty'],
+    [['forget', '--undo', ''], 'CLIENT_ID must not be empty'],
     [['search', 'refund', '--role', 'bot'], "Invalid 'role'"],
     [['search', 'refund', '-x'], "Unknown option '-x'"],
   ])('refuses %j: %s', async (args, message) => {
