@@ -43,9 +43,12 @@ export async function forgetClient(deps: IngestDeps, externalClientId: string, o
   return { externalClientId, deleted, forgotten };
 }
 
-/** A client id the API and CLI accept to forget: the same rules as ids at ingest. */
-function checkClientId(externalClientId: string): void {
-  if (externalClientId === '') throw new BadRequestError('CLIENT_ID must not be empty');
+/**
+ * A client id the API and CLI accept to forget: the same rules as ids at ingest, and not blank: an
+ * empty or all-space id is a shell variable that was not set, not a client anyone means to forget.
+ */
+export function checkClientId(externalClientId: string): void {
+  if (externalClientId.trim() === '') throw new BadRequestError(`CLIENT_ID must not be ${externalClientId === '' ? 'empty' : 'blank'}`);
   if (Buffer.byteLength(externalClientId) > SESSION_LIMITS.idBytes) {
     throw new BadRequestError(`CLIENT_ID is longer than ${SESSION_LIMITS.idBytes} bytes; no session can carry such an id`);
   }

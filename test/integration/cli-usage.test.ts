@@ -90,6 +90,7 @@ describe('transcript-search usage errors exit 64', () => {
     [['forget', '--list', 'client_1'], 'forget needs exactly one CLIENT_ID'],
     [['forget', ''], 'CLIENT_ID must not be empty'],
     [['forget', '--undo', ''], 'CLIENT_ID must not be empty'],
+    [['forget', ' \t'], 'CLIENT_ID must not be blank'],
     [['search', 'refund', '--role', 'bot'], "Invalid 'role'"],
     [['search', 'refund', '-x'], "Unknown option '-x'"],
   ])('refuses %j: %s', async (args, message) => {
