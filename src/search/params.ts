@@ -129,12 +129,6 @@ const facetList = (allowed: readonly string[]) =>
     )
     .transform((names) => [...new Set(names)] as FacetName[]);
 
-/**
- * The last page depends on hitsPerPage, which a bad page is checked before: both checks name the
- * bound the same way, and this one adds its value for the request.
- */
-const PAGE_RANGE = `a whole number from 1 to ${MAX_TOTAL_HITS} / hitsPerPage`;
-
 const searchParams = (facets: readonly string[]) => ({
   q: one('q', z.string().max(MAX_QUERY_CHARS, `Parameter 'q' is longer than ${MAX_QUERY_CHARS} characters`))
     .default('')
@@ -144,7 +138,7 @@ const searchParams = (facets: readonly string[]) => ({
   sort: one('sort', z.enum(['relevance', 'newest', 'oldest'], { error: `Invalid 'sort': expected relevance, newest or oldest` }))
     .default('relevance')
     .describe('Order of hits'),
-  page: one('page', wholeNumber('page', 1, MAX_TOTAL_HITS, PAGE_RANGE))
+  page: one('page', wholeNumber('page', 1, MAX_TOTAL_HITS))
     .default(1)
     .describe(`Page of hits, from 1; page × hitsPerPage may not pass ${MAX_TOTAL_HITS}`),
   hitsPerPage: one('hitsPerPage', wholeNumber('hitsPerPage', 1, 100)).default(20).describe('Hits per page'),
@@ -154,7 +148,7 @@ const searchParams = (facets: readonly string[]) => ({
 /** Checks that span parameters; they run only once each parameter is valid on its own. */
 function checkRanges(query: { from?: number; to?: number; page: number; hitsPerPage: number }, ctx: z.RefinementCtx): void {
   const lastPage = Math.floor(MAX_TOTAL_HITS / query.hitsPerPage);
-  if (query.page > lastPage) ctx.addIssue({ code: 'custom', path: ['page'], message: `Invalid 'page': expected ${PAGE_RANGE}, here ${lastPage}` });
+  if (query.page > lastPage) ctx.addIssue({ code: 'custom', path: ['page'], message: `Invalid 'page': expected a whole number from 1 to ${lastPage}` });
   checkTimeRange(query, ctx);
 }
 
