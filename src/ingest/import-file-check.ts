@@ -1,0 +1,59 @@
+import { open } from 'node:fs/promises';
+import { errorMessage } from '../errors.js';
+
+/*
+ * What `import` can tell about a file before anything is written: its name is of a kind it reads, it
+ * exists, is a regular file this user may read, and a `.gz` starts as gzip data does. A truncated or
+ * corrupt gzip shows only once it is read; import-files.ts then says how far the file got.
+ */
+
+/** `.json` (read whole), `.jsonl` or `.ndjson` (a line at a time), each optionally gzipped. */
+export const IMPORTABLE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+
+/** Every gzip member starts with these two bytes (RFC 1952). */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+/** Why `file` cannot be imported, or undefined when it looks importable. */
+export async function whyNotImportable(file: string): Promise<string | undefined> {
+  if (!IMPORTABLE_NAME.test(file)) return 'expected a .json, .jsonl or .ndjson file, optionally .gz';
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    return describeReadError(error);
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) return 'a directory, not a file';
+    if (!stat.isFile()) return 'not a regular file';
+    if (/\.gz$/i.test(file)) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(GZIP_MAGIC.length), 0, GZIP_MAGIC.length, 0);
+      if (bytesRead === 0) return 'empty, not gzip data';
+      if (!buffer.equals(GZIP_MAGIC)) return 'not gzip data, although named .gz';
+    }
+    return undefined;
+  } catch (error) {
+    return describeReadError(error);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A file or gzip error in words a user acts on; Node's own name the syscall instead. */
+export function describeReadError(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'a directory, not a file';
+    case 'Z_BUF_ERROR':
+      return 'the gzip data ends early (a truncated file?)';
+    case 'Z_DATA_ERROR':
+      return `corrupt gzip data (${errorMessage(error)})`;
+    default:
+      return errorMessage(error);
+  }
+}
