@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { OPEN_API_SIGNER } from './engine/token-signers.js';
-import { ConfigError } from './errors.js';
+import { AppError, ConfigError, PortUnavailableError, errorMessage } from './errors.js';
 import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
 import { ingestDeps } from './ingest/deps.js';
@@ -56,10 +56,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     vendors,
   });
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
-    instance.once('error', reject);
-  });
+  let server: ReturnType<typeof serveHttp>;
+  try {
+    server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
+      const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
+      instance.once('error', reject);
+    });
+  } catch (error) {
+    // Nothing is served: what was started for serving (an embedded engine above all) stops with it.
+    await Promise.all(Object.values(vendors).map((vendor) => vendor.close()));
+    await engine.close();
+    throw listenError(error, config);
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
@@ -80,6 +88,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       log.info('stopped');
     })());
   return { url, sync, stop };
+}
+
+/** Why the API cannot listen, in one line naming the variable to change. */
+function listenError(error: unknown, { host, port }: Pick<Config, 'host' | 'port'>): AppError {
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new PortUnavailableError(`PORT ${port} is in use on ${host}: another process listens at ${address}; stop it or set PORT to a free port`, { cause: error });
+    case 'EACCES':
+      return new PortUnavailableError(`PORT ${port} on ${host} is not this user's to listen on (ports below 1024 need privileges); set PORT to a free port above 1023`, { cause: error });
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST=${host} is not an address of this machine, so the API cannot listen at ${address}`);
+    default:
+      return new PortUnavailableError(`Cannot listen at ${address} (HOST, PORT): ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 /**
