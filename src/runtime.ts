@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { EngineClient } from './engine/client.js';
-import { startEmbeddedEngine } from './engine/embedded.js';
+import { startEmbeddedEngine, type EngineSupervision } from './engine/embedded.js';
 import { ensureIndexes, indexNames, type IndexNames } from './engine/indexes.js';
 import { provisionEngineKeys } from './engine/keys.js';
 import { provisionTokenSigners, type TokenSigners } from './engine/token-signers.js';
@@ -31,7 +31,8 @@ export type EngineConnection = {
   close(): Promise<void>;
 };
 
-export async function connectEngine(config: Config, options: { waitForEngineMs?: number } = {}): Promise<EngineConnection> {
+/** `supervise`: restart an embedded engine this command starts when it exits on its own (`serve`, `demo`). */
+export async function connectEngine(config: Config, options: { waitForEngineMs?: number; supervise?: EngineSupervision } = {}): Promise<EngineConnection> {
   let url: string;
   let apiKey: string | undefined;
   let isMaster: boolean;
@@ -41,7 +42,7 @@ export async function connectEngine(config: Config, options: { waitForEngineMs?:
     apiKey = config.engine.apiKey;
     isMaster = config.engine.apiKeyIsMaster;
   } else {
-    const embedded = await startEmbeddedEngine({ dataDir: config.dataDir, bin: config.engine.bin });
+    const embedded = await startEmbeddedEngine({ dataDir: config.dataDir, bin: config.engine.bin, supervise: options.supervise });
     url = embedded.url;
     apiKey = embedded.masterKey;
     isMaster = true;
@@ -72,7 +73,7 @@ export async function connectEngine(config: Config, options: { waitForEngineMs?:
  */
 export async function openEngine(
   config: Config,
-  options: { waitForEngineMs?: number; tokenSigners?: readonly string[] } = {},
+  options: { waitForEngineMs?: number; tokenSigners?: readonly string[]; supervise?: EngineSupervision } = {},
 ): Promise<EngineHandle> {
   const connection = await connectEngine(config, options);
   const { url, isMaster } = connection;

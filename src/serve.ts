@@ -28,8 +28,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       `HOST=${config.host} is not a loopback address and API_KEYS_FILE is unset: refusing to serve transcripts to the network without keys`,
     );
   }
-  const engine = await openEngine(config, { tokenSigners: keys ? keys.keyIds : [OPEN_API_SIGNER] });
   const metrics = new Metrics({ processMetrics: true });
+  const engine = await openEngine(config, {
+    tokenSigners: keys ? keys.keyIds : [OPEN_API_SIGNER],
+    // The API outlives an engine crash: the engine comes back on its address and /ready recovers.
+    supervise: { log, onRestart: () => metrics.engineRestarted() },
+  });
   metrics.observeEngine(engine.client);
   const sync = new SyncController({
     ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
