@@ -12,7 +12,13 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 
-export type RunningServer = { url: string; sync: SyncController; stop(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  sync: SyncController;
+  /** Sessions and turns as the engine counts them: what is searchable, whatever the last pass did. */
+  indexed(): Promise<{ sessions: number; turns: number }>;
+  stop(): Promise<void>;
+};
 
 /**
  * Orchestrators kill a container about 10 s after SIGTERM. In-flight requests and a sync's last
@@ -91,7 +97,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await engine.close();
       log.info('stopped');
     })());
-  return { url, sync, stop };
+  const indexed = async () => ({
+    sessions: await engine.client.documentCount(engine.names.sessions),
+    turns: await engine.client.documentCount(engine.names.turns),
+  });
+  return { url, sync, indexed, stop };
 }
 
 /** Why the API cannot listen, in one line naming the variable to change. */

@@ -93,6 +93,12 @@ describe('transcript-search usage errors exit 64', () => {
     [['forget', ' \t'], 'CLIENT_ID must not be blank'],
     [['search', 'refund', '--role', 'bot'], "Invalid 'role'"],
     [['search', 'refund', '-x'], "Unknown option '-x'"],
+    [['search', 'refund', '--limit', '500'], "Invalid 'hitsPerPage': expected a whole number from 1 to 100"],
+    [['search', 'refund', '--page', '0'], "Invalid 'page'"],
+    [['search', 'refund', '--sort', 'best'], "Invalid 'sort': expected relevance, newest or oldest"],
+    [['search', 'refund', '--from', 'yesterday'], "Invalid 'from': expected an ISO-8601 date or date-time, or Unix seconds, got 'yesterday'"],
+    [['search', 'refund', '--from', '2026-02-01', '--to', '2026-01-01'], "Invalid 'from': it is after 'to'"],
+    [['search', 'refund', '--tenant', ''], "Parameter 'tenantId' must not be empty"],
   ])('refuses %j: %s', async (args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(64);
