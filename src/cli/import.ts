@@ -15,15 +15,16 @@ export const importCommand: Command = {
   details: `Imports exported sessions: .json (one object or an array), .jsonl or .ndjson, each optionally .gz;
 every record in a source's shape (${SOURCE_CHOICES}), told apart record by record.
 
-Every file is checked before anything is written (it exists and is readable, a .gz is gzip data); one
-that is not is reported as FILE: not imported: why, and the others are imported. Invalid records are
-reported on stderr as FILE:LINE: reason and skipped; the rest is imported. Each file's outcome goes to
-stderr (FILE: N imported, M skipped), including one that fails part-way (a truncated gzip), with the
-line it got to. On a terminal, a progress line shows sessions and turns so far, their rate and the
-file. Prints one JSON summary line on stdout: the totals and each file's outcome.
+Every file is checked before anything is written: it exists, is a regular file this user can read,
+and a .gz is whole gzip data. When one is not, nothing is imported: each file is reported as
+FILE: not imported: why, and the engine is not even started. Invalid records are reported on stderr
+as FILE:LINE: reason and skipped; the rest is imported. Each file's outcome goes to stderr
+(FILE: N imported, M skipped), including one that fails part-way while read (it changed since the
+check), with the line it got to. On a terminal, a progress line shows sessions and turns so far,
+their rate and the file. Prints one JSON summary line on stdout: the totals and each file's outcome.
 
-Exit: 0 every file and record imported, 2 some records skipped or refused (forgotten clients), a file
-not imported or failed part-way, 1 nothing could be imported, or a failure.`,
+Exit: 0 every record imported, 2 some records skipped or refused (forgotten clients), 66 a file
+cannot be read (nothing imported), or failed part-way (what it gave before is imported), 1 a failure.`,
   prepare(args) {
     const { positionals: files } = parseCommandArgs(args, {}, { positionals: true });
     if (files.length === 0) throw new UsageError('import needs at least one FILE');
@@ -31,35 +32,31 @@ not imported or failed part-way, 1 nothing could be imported, or a failure.`,
       const status = new StatusLine(io.stderr);
       // Log lines go above the progress line instead of being appended to it.
       const log = createLogger(config.logLevel, (line) => status.print(line.trimEnd()));
-      // Checked before the engine is opened: when nothing can be imported, nothing is started or created.
-      const refusals = new Map<number, FileOutcome>();
-      for (const [position, file] of files.entries()) {
-        const why = await whyNotImportable(file);
-        if (why === undefined) continue;
-        const outcome: FileOutcome = { file, status: 'not_imported', error: why };
-        refusals.set(position, outcome);
-        status.print(describeOutcome(outcome));
+      // Checked before the engine is opened: when a file cannot be imported, nothing is started or created.
+      const checked: Array<{ file: string; why: string | undefined }> = [];
+      for (const file of files) checked.push({ file, why: await whyNotImportable(file) });
+      const failing = checked.filter(({ why }) => why !== undefined).length;
+      if (failing > 0) {
+        // All or nothing: an import run again once the files are fixed must not meet half of it done.
+        const othersWhy = `nothing is imported while ${failing === 1 ? 'a file fails' : `${failing} files fail`} the check`;
+        const outcomes = checked.map(({ file, why }): FileOutcome => ({ file, status: 'not_imported', error: why ?? othersWhy }));
+        for (const outcome of outcomes) status.print(describeOutcome(outcome));
+        io.stdout(`${JSON.stringify(importResult(outcomes))}\n`);
+        return EXIT_NO_INPUT;
       }
-      const importable = files.filter((_, position) => !refusals.has(position));
-      let imported: FileOutcome[] = [];
-      if (importable.length > 0) {
-        const engine = await openEngine(config);
-        const started = Date.now();
-        try {
-          const deps = ingestDeps({ engine: engine.client, names: engine.names, log });
-          imported = (
-            await importFiles(deps, importable, (problem) => status.print(problem), {
-              fileDone: (outcome) => status.print(describeOutcome(outcome)),
-              progress: ({ file, line, sessions, turns }) =>
-                status.show(`${count(sessions)} sessions, ${count(turns)} turns imported (${perSecond(sessions, started)} sessions/s); reading ${file}:${line}`),
-            })
-          ).outcomes;
-        } finally {
-          status.clear();
-          await engine.close();
-        }
+      const engine = await openEngine(config);
+      const started = Date.now();
+      let result: ImportResult;
+      try {
+        result = await importFiles(ingestDeps({ engine: engine.client, names: engine.names, log }), files, (problem) => status.print(problem), {
+          fileDone: (outcome) => status.print(describeOutcome(outcome)),
+          progress: ({ file, line, sessions, turns }) =>
+            status.show(`${count(sessions)} sessions, ${count(turns)} turns imported (${perSecond(sessions, started)} sessions/s); reading ${file}:${line}`),
+        });
+      } finally {
+        status.clear();
+        await engine.close();
       }
-      const result = importResult(files.map((_, position) => refusals.get(position) ?? imported.shift()!));
       io.stdout(`${JSON.stringify(result)}\n`);
       return exitCode(result);
     };
@@ -75,8 +72,12 @@ function describeOutcome(outcome: FileOutcome): string {
   return `${outcome.file}: ${counts}, then failed after line ${count(outcome.afterLine)}: ${outcome.error}`;
 }
 
+/** sysexits.h EX_NOINPUT: an input file did not exist or was not readable. */
+const EXIT_NO_INPUT = 66;
+
 function exitCode(result: ImportResult): number {
-  const wholeFiles = result.outcomes.every((outcome) => outcome.status === 'imported');
-  if (!wholeFiles && result.sessions === 0) return 1;
-  return wholeFiles && result.skipped === 0 && result.refused === 0 ? 0 : 2;
+  if (result.outcomes.some((outcome) => outcome.status === 'failed')) return EXIT_NO_INPUT;
+  // Files after one whose write failed were not read: the import failed.
+  if (result.outcomes.some((outcome) => outcome.status === 'not_imported')) return 1;
+  return result.skipped === 0 && result.refused === 0 ? 0 : 2;
 }

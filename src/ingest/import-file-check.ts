@@ -1,10 +1,16 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { errorMessage } from '../errors.js';
 
 /*
  * What `import` can tell about a file before anything is written: its name is of a kind it reads, it
- * exists, is a regular file this user may read, and a `.gz` starts as gzip data does. A truncated or
- * corrupt gzip shows only once it is read; import-files.ts then says how far the file got.
+ * exists, is a regular file this user may read, and a `.gz` is whole gzip data: it is inflated once
+ * and the output dropped, which costs a small part of what parsing and indexing it will (a truncated or
+ * corrupt gzip would otherwise show only part-way through the import). A file that changes or fails
+ * after this check is still caught while read: import-files.ts then says how far the file got.
  */
 
 /** `.json` (read whole), `.jsonl` or `.ndjson` (a line at a time), each optionally gzipped. */
@@ -26,16 +32,29 @@ export async function whyNotImportable(file: string): Promise<string | undefined
     const stat = await handle.stat();
     if (stat.isDirectory()) return 'a directory, not a file';
     if (!stat.isFile()) return 'not a regular file';
+    // Read from every file: opening succeeds on some that reading fails on (a disk or device error).
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(GZIP_MAGIC.length), 0, GZIP_MAGIC.length, 0);
     if (/\.gz$/i.test(file)) {
-      const { bytesRead, buffer } = await handle.read(Buffer.alloc(GZIP_MAGIC.length), 0, GZIP_MAGIC.length, 0);
       if (bytesRead === 0) return 'empty, not gzip data';
       if (!buffer.equals(GZIP_MAGIC)) return 'not gzip data, although named .gz';
+      return await gzipProblem(file);
     }
     return undefined;
   } catch (error) {
     return describeReadError(error);
   } finally {
     await handle.close();
+  }
+}
+
+/** Why the file is not whole gzip data (truncated, corrupt), or undefined when it inflates to its end. */
+async function gzipProblem(file: string): Promise<string | undefined> {
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  try {
+    await pipeline(createReadStream(file), createGunzip(), discard);
+    return undefined;
+  } catch (error) {
+    return describeReadError(error);
   }
 }
 
@@ -49,6 +68,8 @@ export function describeReadError(error: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'a directory, not a file';
+    case 'EIO':
+      return 'cannot be read (input/output error)';
     case 'Z_BUF_ERROR':
       return 'the gzip data ends early (a truncated file?)';
     case 'Z_DATA_ERROR':

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { importFiles } from '../../src/ingest/import-files.js';
 import type { AgentRecord } from '../support/agents-upstream.js';
 import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
@@ -48,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const file of files) rmSync(file, { force: true });
+  for (const file of files) rmSync(file, { recursive: true, force: true });
   await engine?.drop();
 });
 
@@ -107,74 +108,93 @@ describe('transcript-search import of files it cannot read whole', () => {
     napster.slice(from, to).map((session) => JSON.stringify({ ...session, id: `${idPrefix}${session.id}` }));
   const missingFile = () => path.join(tmpdir(), `transcript-search-import-missing-${randomBytes(4).toString('hex')}.json`);
 
-  it('checks every file first: a missing one and a .gz that is not gzip are named and not imported, the rest is; exit 2', async () => {
-    const good = tempFile('.jsonl.gz', gzipSync(napsterLines(0, 10, 'checked_').join('\n')));
-    const missing = missingFile();
-    const notGzip = tempFile('.jsonl.gz', `${napsterLines(10, 11, 'checked_')[0]}\n`);
-
-    const { code, stdout, stderr } = await runImport(good, missing, notGzip);
-    expect(code, stderr).toBe(2);
-    // Refusals first, before anything is written; then each imported file's outcome.
-    expect(stderr).toBe(
-      [`${missing}: not imported: no such file`, `${notGzip}: not imported: not gzip data, although named .gz`, `${good}: 10 imported, 0 skipped`, ''].join('\n'),
-    );
-    const summary = JSON.parse(stdout);
-    expect(summary).toMatchObject({ files: 1, sessions: 10, skipped: 0, refused: 0 });
-    expect(summary.outcomes).toEqual([
-      { file: good, status: 'imported', sessions: 10, turns: expect.any(Number), skipped: 0, refused: 0 },
-      { file: missing, status: 'not_imported', error: 'no such file' },
-      { file: notGzip, status: 'not_imported', error: 'not gzip data, although named .gz' },
-    ]);
-  });
-
-  it('exits 1 naming each file when none can be imported, without a stack trace, and creates no index', async () => {
-    const missing = missingFile();
-    const notGzip = tempFile('.json.gz', '{}');
-    const prefix = `${engine.prefix}untouched_`;
-    const child = spawn(process.execPath, [path.resolve('dist/main.js'), 'import', missing, notGzip, 'notes.txt'], {
-      env: { ...cliEnv(), INDEX_PREFIX: prefix },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** Runs the built CLI under its own index prefix, and says whether that prefix got any index. */
+  async function importUntouched(...args: string[]) {
+    const prefix = `${engine.prefix}untouched_${randomBytes(2).toString('hex')}_`;
+    const child = spawn(process.execPath, [path.resolve('dist/main.js'), 'import', ...args], { env: { ...cliEnv(), INDEX_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const code = await new Promise((resolve) => child.on('close', resolve));
-    expect(code, stderr).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([
-      `${missing}: not imported: no such file`,
-      `${notGzip}: not imported: not gzip data, although named .gz`,
-      'notes.txt: not imported: expected a .json, .jsonl or .ndjson file, optionally .gz',
-    ]);
-    expect(JSON.parse(stdout)).toMatchObject({ files: 0, sessions: 0, outcomes: [{ status: 'not_imported' }, { status: 'not_imported' }, { status: 'not_imported' }] });
-    expect(await engine.client.getIndex(`${prefix}turns`)).toBeUndefined();
+    return { code, stdout, stderr, indexed: (await engine.client.getIndex(`${prefix}turns`)) !== undefined };
+  }
+
+  it('checks every file before writing: one missing and one .gz that is not gzip, and nothing is imported, not even the good file; exit 66', async () => {
+    const good = tempFile('.jsonl.gz', gzipSync(napsterLines(0, 10, 'checked_').join('\n')));
+    const missing = missingFile();
+    const notGzip = tempFile('.jsonl.gz', `${napsterLines(10, 11, 'checked_')[0]}\n`);
+
+    const { code, stdout, stderr, indexed } = await importUntouched(good, missing, notGzip);
+    expect(code, stderr).toBe(66);
+    expect(stderr).toBe(
+      [
+        `${good}: not imported: nothing is imported while 2 files fail the check`,
+        `${missing}: not imported: no such file`,
+        `${notGzip}: not imported: not gzip data, although named .gz`,
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0,
+      outcomes: [
+        { file: good, status: 'not_imported', error: 'nothing is imported while 2 files fail the check' },
+        { file: missing, status: 'not_imported', error: 'no such file' },
+        { file: notGzip, status: 'not_imported', error: 'not gzip data, although named .gz' },
+      ],
+    });
+    // The engine was not even asked: no index was created under this prefix.
+    expect(indexed).toBe(false);
   });
 
-  it('imports a truncated gzip up to where it ends and says after which line it failed; exit 2', async () => {
-    const whole = gzipSync(napsterLines(0, 300, 'truncated_').join('\n'));
+  it.each([
+    ['a directory', () => {
+      const dir = path.join(tmpdir(), `transcript-search-import-dir-${randomBytes(4).toString('hex')}.jsonl`);
+      mkdirSync(dir);
+      files.push(dir);
+      return dir;
+    }, 'a directory, not a file'],
+    ['an unreadable file (reading it fails)', () => {
+      // Opening /proc/self/mem succeeds; reading its first bytes fails with EIO, whoever the user is (root included).
+      const link = path.join(tmpdir(), `transcript-search-import-unreadable-${randomBytes(4).toString('hex')}.jsonl`);
+      symlinkSync('/proc/self/mem', link);
+      files.push(link);
+      return link;
+    }, 'cannot be read (input/output error)'],
+    ['a truncated .jsonl.gz', () => {
+      const whole = gzipSync(napsterLines(0, 300, 'truncated_').join('\n'));
+      return tempFile('.jsonl.gz', whole.subarray(0, Math.floor(whole.length / 2)));
+    }, 'the gzip data ends early (a truncated file?)'],
+    ['a truncated .json.gz', () => {
+      const whole = gzipSync(JSON.stringify(napster.slice(0, 5)));
+      return tempFile('.json.gz', whole.subarray(0, whole.length - 20));
+    }, 'the gzip data ends early (a truncated file?)'],
+    ['a file of another kind', () => tempFile('.txt', 'notes'), 'expected a .json, .jsonl or .ndjson file, optionally .gz'],
+  ])('refuses %s in one line, without a stack trace, and writes nothing; exit 66', async (_name, make, why) => {
+    const file = make();
+    const { code, stdout, stderr, indexed } = await importUntouched(file);
+    expect(code, stderr).toBe(66);
+    expect(stderr).toBe(`${file}: not imported: ${why}\n`);
+    expect(JSON.parse(stdout)).toMatchObject({ files: 0, sessions: 0, outcomes: [{ file, status: 'not_imported', error: why }] });
+    expect(indexed).toBe(false);
+  });
+
+  it('keeps what a file gave before it failed while read, and says after which line', async () => {
+    // The CLI's check finds a truncated gzip before writing; a file can still change or fail after the
+    // check, which importFiles, reading it, meets part-way.
+    const whole = gzipSync(napsterLines(0, 300, 'partway_').join('\n'));
     const file = tempFile('.jsonl.gz', whole.subarray(0, Math.floor(whole.length / 2)));
     const before = await engine.client.documentCount(engine.names.sessions);
+    const outcomes: string[] = [];
 
-    const { code, stdout, stderr } = await runImport(file);
-    expect(code, stderr).toBe(2);
-    const reported = new RegExp(`^${file}: (\\d+) imported, 0 skipped, then failed after line (\\d+): the gzip data ends early \\(a truncated file\\?\\)$`).exec(stderr.trim());
-    expect(reported, stderr).not.toBeNull();
-    const [, imported, line] = reported!.map(Number);
-    expect(imported).toBeGreaterThan(0);
-    expect(imported).toBe(line);
-    expect(JSON.parse(stdout).outcomes).toEqual([
-      { file, status: 'failed', afterLine: line, error: 'the gzip data ends early (a truncated file?)', sessions: imported, turns: expect.any(Number), skipped: 0, refused: 0 },
-    ]);
-    expect(await engine.client.documentCount(engine.names.sessions)).toBe(before + imported!);
-  });
-
-  it('says a truncated gzip of a whole JSON document was not imported; exit 1', async () => {
-    const whole = gzipSync(JSON.stringify(napster.slice(0, 5)));
-    const file = tempFile('.json.gz', whole.subarray(0, whole.length - 20));
-    const { code, stdout, stderr } = await runImport(file);
-    expect(code, stderr).toBe(1);
-    expect(stderr).toBe(`${file}: not imported: the gzip data ends early (a truncated file?)\n`);
-    expect(JSON.parse(stdout)).toMatchObject({ sessions: 0, outcomes: [{ status: 'failed', afterLine: 0 }] });
+    const result = await importFiles(engine.ingest, [file], (problem) => outcomes.push(problem));
+    expect(outcomes).toEqual([]);
+    const [outcome] = result.outcomes;
+    expect(outcome).toMatchObject({ file, status: 'failed', error: 'the gzip data ends early (a truncated file?)', skipped: 0, refused: 0 });
+    if (outcome?.status !== 'failed') throw new Error('expected a failed outcome');
+    expect(outcome.sessions).toBeGreaterThan(0);
+    expect(outcome.sessions).toBe(outcome.afterLine);
+    expect(await engine.client.documentCount(engine.names.sessions)).toBe(before + outcome.sessions);
   });
 
   it('draws one updating progress line on a terminal, and nothing beyond the outcome otherwise', async () => {
