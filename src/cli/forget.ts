@@ -39,7 +39,8 @@ Exit: 0 done, 1 --undo of a client that is not forgotten, or a failure.`,
       }
     }
     return async ({ config, log, io }) => {
-      const engine = await openEngine(config);
+      // Listing only reads: it creates no index (runtime.ts, `read`).
+      const engine = await openEngine(config, { read: values.list });
       try {
         const deps = ingestDeps({ engine: engine.client, names: engine.names, log });
         const store = deps.forgotten;

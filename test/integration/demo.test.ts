@@ -11,7 +11,7 @@ import { createTestEngine, type TestEngine } from '../support/engine.js';
  * `demo` in process, on the shared engine: its banner counts what the engine holds, on a second run
  * too (whose first pass only fetches what changed); the README's demo examples answer with hits as
  * written; `search` without the demo's prefix finds the demo's data and says where it looked; and
- * where nothing is indexed, `search` says so, exits 1 and creates no index.
+ * where nothing is indexed, `search` and `forget --list` say so, exit 1 and create no index.
  */
 const README = readFileSync('README.md', 'utf8');
 const quickStart = README.slice(README.indexOf('## Quick start'), README.indexOf('## Connecting real sources'));
@@ -99,5 +99,17 @@ describe('transcript-search demo', () => {
     expect(out.stderr).toBe(`nothing is indexed under INDEX_PREFIX='${empty}' yet: run sync, import or demo first\n`);
     expect(out.stdout).toBe('');
     for (const uid of Object.values(indexNames(empty))) expect(await engine.client.getIndex(uid)).toBeUndefined();
+  });
+
+  it('lists forgotten clients without creating an index either', async () => {
+    const empty = `${engine.prefix}unlisted_`;
+    const { out, io } = capture();
+    expect(await runCli(['forget', '--list'], env(empty), io)).toBe(1);
+    expect(out.stderr).toBe(`nothing is indexed under INDEX_PREFIX='${empty}' yet: run sync, import or demo first\n`);
+    for (const uid of Object.values(indexNames(empty))) expect(await engine.client.getIndex(uid)).toBeUndefined();
+
+    const demo = capture();
+    expect(await runCli(['forget', '--list'], env(), demo.io)).toBe(0);
+    expect(JSON.parse(demo.out.stdout)).toEqual({ clients: [] });
   });
 });
