@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  constants, accessSync, chmodSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, closeSync,
+  constants, accessSync, chmodSync, copyFileSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, rmSync, closeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -298,6 +298,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
       return running;
     },
     untilHealthy: (engine) => untilHealthy(engine, url, masterKey, engineLog),
+    engineLog,
   });
   supervisor?.watch(running);
 
@@ -373,6 +374,32 @@ async function untilHealthy({ child }: EngineProcess, url: string, masterKey: st
   }
 }
 
+/** How much of the engine's log an exit is logged with: its last lines, read from its last bytes. */
+const LOG_TAIL = { lines: 10, bytes: 4_096 };
+/** ECMA-48 colour and style sequences (`ESC [ 33 m`). */
+const ANSI_SGR = /\u001b\[[0-9;]*m/g;
+
+/** The last lines of the engine's log, where Meilisearch says why it stopped when it had the chance. */
+function logTail(file: string): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, LOG_TAIL.bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    // Without the terminal colours Meilisearch writes even to a file: they would be noise in a JSON log.
+    const lines = buffer.toString('utf8').replace(ANSI_SGR, '').split('\n').filter((line) => line.trim() !== '');
+    // Read from the middle of the file, the first line is likely cut short.
+    return lines.slice(buffer.length < size ? 1 : 0).slice(-LOG_TAIL.lines);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The first restart waits this long; each failed one doubles it, up to the most. */
 const RESTART_BACKOFF_MS = { first: 500, most: 30_000 };
 /** An engine that stayed up this long had recovered: its next exit is restarted after the first delay again. */
@@ -395,6 +422,8 @@ class EngineSupervisor {
       isStopping(): boolean;
       restart(): Promise<EngineProcess>;
       untilHealthy(engine: EngineProcess): Promise<void>;
+      /** Where the engine writes what it says, a crash's reason included. */
+      engineLog: string;
     },
   ) {}
 
@@ -402,7 +431,9 @@ class EngineSupervisor {
     running.child.once('exit', (code, signal) => {
       if (this.engine.isStopping()) return;
       if (Date.now() - this.#upSince >= HEALTHY_RESET_MS) this.#delayMs = RESTART_BACKOFF_MS.first;
-      this.options.log.error('embedded engine exited; restarting it', { pid: running.child.pid, code, signal, restartInMs: this.#delayMs });
+      this.options.log.error('embedded engine exited; restarting it', {
+        pid: running.child.pid, code, signal, restartInMs: this.#delayMs, engineLog: this.engine.engineLog, engineLogTail: logTail(this.engine.engineLog),
+      });
       this.#schedule();
     });
   }

@@ -9,7 +9,7 @@ import { parseSamples, sampleValue } from '../support/prometheus.js';
 
 /**
  * `serve` with the embedded engine outlives the engine: killed with SIGKILL, the engine's exit is
- * logged as an error with its signal, it is started again on the same database, port and master key,
+ * logged as an error with its signal and the end of its log, it is started again on the same database, port and master key,
  * /ready turns 200 again without a restart of the service, the restarts metric counts it, and a sync
  * works. Stopping the service restarts nothing.
  */
@@ -63,7 +63,13 @@ describe('the embedded engine under serve', () => {
 
       process.kill(before.pid, 'SIGKILL');
       await until(() => lines.some((line) => line.msg === 'embedded engine restarted'), 'the engine to be restarted');
-      expect(lines.find((line) => line.msg === 'embedded engine exited; restarting it')).toMatchObject({ level: 'error', pid: before.pid, code: null, signal: 'SIGKILL' });
+      const exited = lines.find((line) => line.msg === 'embedded engine exited; restarting it');
+      expect(exited).toMatchObject({ level: 'error', pid: before.pid, code: null, signal: 'SIGKILL', engineLog: path.join(dataDir, 'meilisearch', 'engine.log') });
+      // The engine's last lines (SIGKILL leaves it no last words, so what it said before), without colour codes.
+      const tail = exited!.engineLogTail as string[];
+      expect(tail.length).toBeGreaterThan(0);
+      expect(tail.length).toBeLessThanOrEqual(10);
+      expect(tail.join('\n')).not.toContain('\u001b');
       await until(ready, '/ready to answer 200 again');
       expect(await restarts()).toBe(1);
       expect(record()).toMatchObject({ url: before.url });
