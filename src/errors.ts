@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'engine_unavailable'
   | 'engine_error'
   | 'config_invalid'
+  | 'port_unavailable'
   | 'source_error'
   | 'source_unavailable'
   | 'interrupted'
@@ -30,6 +31,7 @@ const statusByCode: Record<ErrorCode, number> = {
   engine_unavailable: 503,
   engine_error: 502,
   config_invalid: 500,
+  port_unavailable: 500,
   source_error: 502,
   source_unavailable: 503,
   interrupted: 503,
@@ -69,6 +71,14 @@ export class ConfigError extends AppError {
   override name = 'ConfigError';
   constructor(message: string) {
     super('config_invalid', message);
+  }
+}
+
+/** The API cannot listen on HOST:PORT (taken by another process, or not ours to take): the service cannot start. */
+export class PortUnavailableError extends AppError {
+  override name = 'PortUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('port_unavailable', message, options);
   }
 }
 

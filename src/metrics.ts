@@ -111,6 +111,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #engineRestarts = new Counter({
+    name: 'transcript_search_engine_restarts_total',
+    help: 'Times the embedded engine exited on its own and was started again',
+    registers: [this.registry],
+  });
+
   /** `processMetrics`: also CPU, memory, event-loop lag and GC of this process (for `serve`). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
@@ -164,6 +170,10 @@ export class Metrics {
 
   delivered(outcome: 'delivered' | 'retry' | 'dead'): void {
     this.#webhookDeliveries.inc({ outcome });
+  }
+
+  engineRestarted(): void {
+    this.#engineRestarts.inc();
   }
 
   /** Seeds the last success from the stored sync status, so a restart does not look like a stalled sync. */

@@ -1,10 +1,10 @@
 import type { Config } from './config.js';
 import { EngineClient } from './engine/client.js';
-import { startEmbeddedEngine } from './engine/embedded.js';
-import { ensureIndexes, indexNames, type IndexNames } from './engine/indexes.js';
+import { startEmbeddedEngine, type EngineSupervision } from './engine/embedded.js';
+import { ensureIndexes, indexesExist, indexNames, type IndexNames } from './engine/indexes.js';
 import { provisionEngineKeys } from './engine/keys.js';
 import { provisionTokenSigners, type TokenSigners } from './engine/token-signers.js';
-import { ConfigError, EngineError, EngineUnavailableError } from './errors.js';
+import { AppError, ConfigError, EngineError, EngineUnavailableError } from './errors.js';
 import type { SourceHttpOptions } from './sources/http.js';
 import type { SessionSource } from './sources/source.js';
 
@@ -31,7 +31,8 @@ export type EngineConnection = {
   close(): Promise<void>;
 };
 
-export async function connectEngine(config: Config, options: { waitForEngineMs?: number } = {}): Promise<EngineConnection> {
+/** `supervise`: restart an embedded engine this command starts when it exits on its own (`serve`, `demo`). */
+export async function connectEngine(config: Config, options: { waitForEngineMs?: number; supervise?: EngineSupervision } = {}): Promise<EngineConnection> {
   let url: string;
   let apiKey: string | undefined;
   let isMaster: boolean;
@@ -41,7 +42,7 @@ export async function connectEngine(config: Config, options: { waitForEngineMs?:
     apiKey = config.engine.apiKey;
     isMaster = config.engine.apiKeyIsMaster;
   } else {
-    const embedded = await startEmbeddedEngine({ dataDir: config.dataDir, bin: config.engine.bin });
+    const embedded = await startEmbeddedEngine({ dataDir: config.dataDir, bin: config.engine.bin, supervise: options.supervise });
     url = embedded.url;
     apiKey = embedded.masterKey;
     isMaster = true;
@@ -69,23 +70,26 @@ export async function connectEngine(config: Config, options: { waitForEngineMs?:
  * `tokenSigners`: the signer ids to keep (token-signers.ts), one per API key or the open API's; the
  * signers of other ids under this prefix are deleted. Only `serve` passes them: it alone reads
  * API_KEYS_FILE, and a CLI command run without it must not take the API keys' signers for stale ones.
+ * `read`: for a command that only reads (`search`): it creates no index, reads the demo's indexes
+ * when INDEX_PREFIX has none (`names` then says so), and fails when neither exists.
  */
 export async function openEngine(
   config: Config,
-  options: { waitForEngineMs?: number; tokenSigners?: readonly string[] } = {},
+  options: { waitForEngineMs?: number; tokenSigners?: readonly string[]; read?: boolean; supervise?: EngineSupervision } = {},
 ): Promise<EngineHandle> {
   const connection = await connectEngine(config, options);
   const { url, isMaster } = connection;
   let client = connection.client;
   try {
-    const names = indexNames(config.indexPrefix);
-    await ensureIndexes(client, names);
+    const prefix = options.read ? await prefixToRead(client, config.indexPrefix) : config.indexPrefix;
+    const names = indexNames(prefix);
+    if (!options.read) await ensureIndexes(client, names);
     let tokenSigners: TokenSigners | undefined;
     if (isMaster) {
       // The master key is needed only up to here: from now on a leak of this process's engine key
       // exposes its own indexes, not the engine.
-      const keys = await provisionEngineKeys(client, config.indexPrefix);
-      if (options.tokenSigners) tokenSigners = await provisionTokenSigners(client, config.indexPrefix, options.tokenSigners);
+      const keys = await provisionEngineKeys(client, prefix);
+      if (options.tokenSigners) tokenSigners = await provisionTokenSigners(client, prefix, options.tokenSigners);
       client = new EngineClient({ url, apiKey: keys.indexing.key });
       await connection.client.close();
     }
@@ -103,6 +107,27 @@ export async function openEngine(
     await connection.close();
     throw refusedKeyAsConfigError(error, url, isMaster);
   }
+}
+
+/** `demo` writes its indexes under this prefix, so its data never mixes with a deployment's. */
+export function demoIndexPrefix(prefix: string): string {
+  return `${prefix}demo_`;
+}
+
+/**
+ * The prefix whose indexes a read-only command reads: INDEX_PREFIX's, or else the demo's, so that
+ * `search` right after `demo` finds what the demo indexed. Nothing indexed at all is an error, not
+ * an empty answer: "0 matches" would send the user looking for a problem with the query.
+ */
+async function prefixToRead(client: EngineClient, prefix: string): Promise<string> {
+  if (await indexesExist(client, indexNames(prefix))) return prefix;
+  // A key limited to INDEX_PREFIX's indexes may not look at the demo's: to it they do not exist.
+  const demoIndexed = await indexesExist(client, indexNames(demoIndexPrefix(prefix))).catch((error: unknown) => {
+    if (error instanceof EngineError) return false;
+    throw error;
+  });
+  if (demoIndexed) return demoIndexPrefix(prefix);
+  throw new AppError('not_found', `nothing is indexed under INDEX_PREFIX='${prefix}' yet: run sync, import or demo first`);
 }
 
 /** The engine refusing our key is a configuration mistake: say which variable holds the key. */

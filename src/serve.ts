@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { OPEN_API_SIGNER } from './engine/token-signers.js';
-import { ConfigError } from './errors.js';
+import { AppError, ConfigError, PortUnavailableError, errorMessage } from './errors.js';
 import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
 import { ingestDeps } from './ingest/deps.js';
@@ -12,7 +12,13 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
 
-export type RunningServer = { url: string; sync: SyncController; stop(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  sync: SyncController;
+  /** Sessions and turns as the engine counts them: what is searchable, whatever the last pass did. */
+  indexed(): Promise<{ sessions: number; turns: number }>;
+  stop(): Promise<void>;
+};
 
 /**
  * Orchestrators kill a container about 10 s after SIGTERM. In-flight requests and a sync's last
@@ -28,8 +34,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       `HOST=${config.host} is not a loopback address and API_KEYS_FILE is unset: refusing to serve transcripts to the network without keys`,
     );
   }
-  const engine = await openEngine(config, { tokenSigners: keys ? keys.keyIds : [OPEN_API_SIGNER] });
   const metrics = new Metrics({ processMetrics: true });
+  const engine = await openEngine(config, {
+    tokenSigners: keys ? keys.keyIds : [OPEN_API_SIGNER],
+    // The API outlives an engine crash: the engine comes back on its address and /ready recovers.
+    supervise: { log, onRestart: () => metrics.engineRestarted() },
+  });
   metrics.observeEngine(engine.client);
   const sync = new SyncController({
     ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
@@ -56,10 +66,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     vendors,
   });
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
-    instance.once('error', reject);
-  });
+  let server: ReturnType<typeof serveHttp>;
+  try {
+    server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
+      const instance = serveHttp({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
+      instance.once('error', reject);
+    });
+  } catch (error) {
+    // Nothing is served: what was started for serving (an embedded engine above all) stops with it.
+    await Promise.all(Object.values(vendors).map((vendor) => vendor.close()));
+    await engine.close();
+    throw listenError(error, config);
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
@@ -79,7 +97,26 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await engine.close();
       log.info('stopped');
     })());
-  return { url, sync, stop };
+  const indexed = async () => ({
+    sessions: await engine.client.documentCount(engine.names.sessions),
+    turns: await engine.client.documentCount(engine.names.turns),
+  });
+  return { url, sync, indexed, stop };
+}
+
+/** Why the API cannot listen, in one line naming the variable to change. */
+function listenError(error: unknown, { host, port }: Pick<Config, 'host' | 'port'>): AppError {
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new PortUnavailableError(`PORT ${port} is in use on ${host}: another process listens at ${address}; stop it or set PORT to a free port`, { cause: error });
+    case 'EACCES':
+      return new PortUnavailableError(`PORT ${port} on ${host} is not this user's to listen on (ports below 1024 need privileges); set PORT to a free port above 1023`, { cause: error });
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST=${host} is not an address of this machine, so the API cannot listen at ${address}`);
+    default:
+      return new PortUnavailableError(`Cannot listen at ${address} (HOST, PORT): ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 /**

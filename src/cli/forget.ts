@@ -1,6 +1,6 @@
-import { AppError } from '../errors.js';
+import { AppError, BadRequestError } from '../errors.js';
 import { ingestDeps } from '../ingest/deps.js';
-import { forgetClient } from '../ingest/forget-client.js';
+import { checkClientId, forgetClient } from '../ingest/forget-client.js';
 import { openEngine } from '../runtime.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
@@ -30,8 +30,17 @@ Exit: 0 done, 1 --undo of a client that is not forgotten, or a failure.`,
       throw new UsageError('forget needs exactly one CLIENT_ID (forget [--undo] CLIENT_ID), or --list alone');
     }
     const [clientId = ''] = positionals;
+    if (!values.list) {
+      try {
+        checkClientId(clientId);
+      } catch (error) {
+        if (error instanceof BadRequestError) throw new UsageError(error.message, { cause: error });
+        throw error;
+      }
+    }
     return async ({ config, log, io }) => {
-      const engine = await openEngine(config);
+      // Listing only reads: it creates no index (runtime.ts, `read`).
+      const engine = await openEngine(config, { read: values.list });
       try {
         const deps = ingestDeps({ engine: engine.client, names: engine.names, log });
         const store = deps.forgotten;

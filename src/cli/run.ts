@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../config.js';
-import { AppError, errorMessage } from '../errors.js';
+import { AppError, errorMessage, type ErrorCode } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { asksForHelp } from './args.js';
 import type { Command, CommandContext } from './command.js';
@@ -20,9 +20,14 @@ import { packageVersion } from './version.js';
 /** In the order the overview lists them. */
 const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
 
-/** sysexits.h: the command line was wrong (EX_USAGE), the configuration was (EX_CONFIG). */
+/**
+ * sysexits.h: the command line was wrong (EX_USAGE), the configuration was (EX_CONFIG), something
+ * the service needs is taken (EX_UNAVAILABLE: the API's port); any other failure is 1.
+ */
 const EXIT_USAGE = 64;
+const EXIT_UNAVAILABLE = 69;
 const EXIT_CONFIG = 78;
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = { config_invalid: EXIT_CONFIG, port_unavailable: EXIT_UNAVAILABLE };
 
 /**
  * Runs one command and returns the exit code. `env` is the only source of configuration. Help, the
@@ -64,13 +69,19 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     io.stderr.write(`${errorMessage(error)}\n`);
     return EXIT_CONFIG;
   }
+  const log = createLogger(config.logLevel);
   const stopExitingOnSignal = exitOnSignal();
   try {
-    return await run({ config, log: createLogger(config.logLevel), io, stopExitingOnSignal });
+    return await run({ config, log, io, stopExitingOnSignal });
   } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    io.stderr.write(`${errorMessage(error)}\n`);
-    return error.code === 'config_invalid' ? EXIT_CONFIG : 1;
+    if (error instanceof AppError) {
+      io.stderr.write(`${errorMessage(error)}\n`);
+      return EXIT_BY_CODE[error.code] ?? 1;
+    }
+    // A bug: the user still gets one line, not a stack trace; LOG_LEVEL=debug shows where it happened.
+    log.debug('unexpected error', { stack: error instanceof Error ? error.stack : undefined });
+    io.stderr.write(`${name} failed unexpectedly: ${errorMessage(error)}\n`);
+    return 1;
   } finally {
     stopExitingOnSignal();
   }

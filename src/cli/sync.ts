@@ -1,20 +1,22 @@
 import { ConfigError } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { ingestDeps } from '../ingest/deps.js';
 import { sumCounts } from '../ingest/sync-counts.js';
-import type { SyncSummary } from '../ingest/sync-pass.js';
+import type { SyncProgress, SyncSummary } from '../ingest/sync-pass.js';
 import { SyncController } from '../ingest/sync-controller.js';
 import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from '../runtime.js';
 import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
+import { count, perSecond, StatusLine } from './status-line.js';
 import { UsageError } from './usage-error.js';
 
 export const syncCommand: Command = {
   name: 'sync',
   forms: [{ synopsis: `sync [--source ${SOURCE_NAMES.join('|')}] [--full]`, summary: ['one pass over the configured sources; prints a JSON summary'] }],
   details: `One pass over the configured sources: fetches the sessions created since the last pass and
-revisits those still in progress. Prints one JSON summary line on stdout at the end; progress on
-stderr when it is a terminal.
+revisits those still in progress. Prints one JSON summary line on stdout at the end; on a terminal,
+a progress line on stderr shows each source's sessions and turns so far and their rate.
 
 Options:
   --source NAME   only this source: ${SOURCE_CHOICES}
@@ -26,11 +28,14 @@ not the one asked for) is configured.`,
     const { values } = parseCommandArgs(args, { source: { type: 'string' }, full: { type: 'boolean', default: false } }, { positionals: false });
     const { source, full } = values;
     if (source !== undefined && !isSourceName(source)) throw new UsageError(`--source must be ${SOURCE_CHOICES}, got '${source}'`);
-    return async ({ config, log, io }) => {
+    return async ({ config, io }) => {
       const factories = sourceFactories(config).filter((factory) => source === undefined || factory.name === source);
       if (factories.length === 0) {
         throw new ConfigError(source ? `Source '${source}' is not configured` : `No source is configured: ${SOURCE_SETUP_HINT}`);
       }
+      const status = new StatusLine(io.stderr);
+      // Log lines go above the progress line instead of being appended to it.
+      const log = createLogger(config.logLevel, (line) => status.print(line.trimEnd()));
       const engine = await openEngine(config);
       try {
         const controller = new SyncController({
@@ -38,14 +43,18 @@ not the one asked for) is configured.`,
           sources: factories,
           concurrency: config.sourceConcurrency,
         });
-        const showProgress = io.stderr.isTTY === true;
-        const summaries = await controller.run({
-          full,
-          onProgress: showProgress
-            ? (p) => io.stderr.write(`\r${p.source}: listed ${p.listed}, indexed ${p.sessions} sessions / ${p.turns} turns, skipped ${p.skipped}, failed ${p.failed}   `)
-            : undefined,
-        });
-        if (showProgress) io.stderr.write('\n');
+        const started = Date.now();
+        // Sources sync side by side: the line shows each one's latest counts.
+        const latest = new Map<string, SyncProgress>();
+        const summaries = await controller
+          .run({
+            full,
+            onProgress: (progress) => {
+              latest.set(progress.source, progress);
+              status.show(progressLine([...latest.values()], started));
+            },
+          })
+          .finally(() => status.clear());
         io.stdout(`${JSON.stringify(syncTotals(summaries))}\n`);
         if (summaries.some((summary) => summary.error !== null || summary.failed > 0)) return 1;
         return summaries.some((summary) => summary.skipped > 0) ? 2 : 0;
@@ -55,6 +64,12 @@ not the one asked for) is configured.`,
     };
   },
 };
+
+function progressLine(sources: SyncProgress[], started: number): string {
+  const each = sources.map((p) => `${p.source}: ${count(p.sessions)} sessions, ${count(p.turns)} turns indexed of ${count(p.listed)} listed, ${count(p.skipped)} skipped, ${count(p.failed)} failed`);
+  const sessions = sources.reduce((sum, p) => sum + p.sessions, 0);
+  return `${each.join('; ')} (${perSecond(sessions, started)} sessions/s)`;
+}
 
 function syncTotals(summaries: SyncSummary[]) {
   return {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { demoIndexPrefix } from '../runtime.js';
 import { startServer } from '../serve.js';
 import type { CliIo } from '../cli/io.js';
 import { configuredSource } from '../sources/descriptor.js';
@@ -19,7 +20,7 @@ export async function runDemo(config: Config, log: Logger, io: CliIo) {
   const upstream = await startNapsterUpstream({ records: generateDemoSessions(DEMO_SESSIONS, { now: Math.floor(Date.now() / 1000) }) });
   const demoConfig: Config = {
     ...config,
-    indexPrefix: `${config.indexPrefix}demo_`,
+    indexPrefix: demoIndexPrefix(config.indexPrefix),
     sources: [configuredSource(napsterSource, { apiKey: upstream.apiKey, baseUrl: upstream.url })],
     // The upstream is local: no vendor rate limit to respect.
     sourceRps: Math.max(config.sourceRps, 5_000),
@@ -34,20 +35,26 @@ export async function runDemo(config: Config, log: Logger, io: CliIo) {
     throw error;
   }
   const first = await server.sync.run();
-  const indexed = first.reduce((sum, summary) => sum + summary.sessions, 0);
+  // What the engine holds, not what this pass did: a pass after an earlier demo run only fetches
+  // what changed, and one that failed part-way counts only what it got to.
+  const { sessions, turns } = await server.indexed();
+  const failures = first.flatMap((summary) => (summary.error === null ? [] : [`  The first sync did not finish: ${summary.error}`]));
   io.stdout(
     [
       '',
-      `transcript-search demo: ${indexed} synthetic sessions pulled from a local Napster-shaped API and indexed.`,
+      `transcript-search demo: ${sessions.toLocaleString('en')} sessions (${turns.toLocaleString('en')} turns) indexed, pulled from a local Napster-shaped API serving ${DEMO_SESSIONS.toLocaleString('en')} synthetic sessions.`,
+      ...failures,
       `  Search:  ${server.url}/   (open in a browser)`,
       `  API:     ${server.url}`,
       `  Try:     curl '${server.url}/v1/search/turns?q=refund&facets=companionId,role&hitsPerPage=3'`,
       `           curl '${server.url}/v1/search/sessions?q=%22book+a+table%22&facets=tags'`,
+      '           npx transcript-search search refund     (in another terminal, from this directory)',
       'Stop with Ctrl+C.',
       '',
     ].join('\n'),
   );
   return {
+    url: server.url,
     stop: async () => {
       await server.stop();
       await upstream.close();

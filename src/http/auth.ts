@@ -37,17 +37,22 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /**
- * 403 unless the caller may use a route declared with this access. A search key is told what it lacks
- * ("may not change data"); routes whose effect or answer spans every companion, tenant and client say
- * what they are, so a scoped admin learns why its key is not enough.
+ * 403 unless the caller may use a route declared with this access. The message names the role the
+ * route needs and what the key has instead: a search key is told its role is search (reads that span
+ * every scope, such as sync status and metrics, are refused to it too, and "may not change data" would
+ * be wrong there); routes whose effect or answer spans every companion, tenant and client say what
+ * they are, so a scoped admin learns why its key is not enough.
  */
 export function checkAccess(caller: Caller, access: Access): void {
   if (access === 'open' || access === 'search') return;
   if (access === 'admin') {
-    if (caller.role !== 'admin') throw new AppError('forbidden', 'This key may search but not change data (role admin needed)');
+    if (caller.role !== 'admin') throw new AppError('forbidden', "This key may search but not change data: this needs a key of role admin, and this key's role is search");
     return;
   }
-  if (caller.role !== 'admin' || isScoped(caller)) {
-    throw new AppError('forbidden', `${access.reason}: this needs an admin key without companions, tenants or externalClients`);
+  if (caller.role !== 'admin') {
+    throw new AppError('forbidden', `${access.reason}: this needs a key of role admin without companions, tenants or externalClients, and this key's role is search`);
+  }
+  if (isScoped(caller)) {
+    throw new AppError('forbidden', `${access.reason}: this needs an admin key without companions, tenants or externalClients, and this key has a scope`);
   }
 }

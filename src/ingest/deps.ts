@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Session } from '../model.js';
 import { ForgottenClients } from './forgotten.js';
 import { SyncStateStore } from './sync-state.js';
+import { WithheldSessions } from './withheld.js';
 
 /** What a checkpoint (or a hook) needs of each indexed session; the documents themselves are not kept. */
 export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | 'inProgress' | 'turnCount'>;
@@ -39,6 +40,8 @@ export type IngestDeps = {
   /** Sync status and checkpoints, per source. */
   checkpoints: SyncStateStore;
   forgotten: ForgottenClients;
+  /** Sessions of forgotten clients a source still lists, per source, for the totals check. */
+  withheld: WithheldSessions;
 };
 
 export function ingestDeps(base: { engine: EngineClient; names: IndexNames; log: Logger; hooks?: IngestHooks }): IngestDeps {
@@ -47,5 +50,6 @@ export function ingestDeps(base: { engine: EngineClient; names: IndexNames; log:
     hooks: base.hooks ?? {},
     checkpoints: new SyncStateStore(base.engine, base.names),
     forgotten: new ForgottenClients(base.engine, base.names),
+    withheld: new WithheldSessions(base.engine, base.names),
   };
 }

@@ -6,6 +6,8 @@ import { clientFilter, deleteClient, deleteWhere, type Deleted } from './delete.
 import type { IngestDeps } from './deps.js';
 import type { ForgetEntry } from './forgotten.js';
 import { SESSION_LIMITS } from './limits.js';
+import { USAGE_FIELDS } from './totals-check.js';
+import { withheldEntry, type WithheldSession } from './withheld.js';
 
 export type ForgetResult = {
   externalClientId: string;
@@ -20,7 +22,8 @@ export type ForgetResult = {
  * ids from the sync checkpoints, and the engine tasks that did the deleting (a deletion task keeps its
  * filter, and so the id, in the engine's task list). The record is written first: from that moment on,
  * sessions of the client arriving while the deletion runs are refused rather than slipping in behind
- * it, and writers that checked just before re-check after writing (intake.ts).
+ * it, and writers that checked just before re-check after writing (intake.ts). The deleted sessions
+ * are recorded as withheld, so the next totals check does not count them as missing (withheld.ts).
  *
  * The answer depends only on what lies within the caller's scope: a client never seen there is
  * recorded in advance (its sessions are refused when they arrive), so a scoped key cannot tell "never
@@ -32,20 +35,29 @@ export async function forgetClient(deps: IngestDeps, externalClientId: string, o
   const scope = options.scope ?? {};
   const forgotten = await deps.forgotten.record(externalClientId, scope, options.by);
   const sessions: string[] = [];
-  for await (const doc of engine.documents<SessionDocument>(names.sessions, { filter: clientFilter(externalClientId, scope), fields: ['sessionId', 'externalClientId', 'companionId', 'tenantId'] })) {
+  const withheld = new Map<string, Map<string, WithheldSession>>();
+  const fields = ['sessionId', 'source', 'externalClientId', 'companionId', 'tenantId', ...USAGE_FIELDS] as const;
+  for await (const doc of engine.documents<Pick<SessionDocument, (typeof fields)[number]>>(names.sessions, { filter: clientFilter(externalClientId, scope), fields: [...fields] })) {
     // The filter is exact; the documents are checked again before anything is deleted.
     if (doc.externalClientId !== externalClientId || !inScope(doc, scope)) throw new Error(`forget of a client matched a document of another (${doc.sessionId})`);
     sessions.push(doc.sessionId);
+    if (!withheld.has(doc.source)) withheld.set(doc.source, new Map());
+    withheld.get(doc.source)!.set(doc.sessionId, withheldEntry(doc, doc));
   }
   const { taskUids, ...deleted } = await deleteClient(engine, names, externalClientId, scope);
   await dropFromCheckpoints(deps, new Set(sessions));
+  // An incremental sync never lists these again: recorded here, they are not taken for missing from the index.
+  for (const [source, add] of withheld) await deps.withheld.update(source, { add, remove: new Set() });
   await forgetTasks(deps, taskUids);
   return { externalClientId, deleted, forgotten };
 }
 
-/** A client id the API and CLI accept to forget: the same rules as ids at ingest. */
-function checkClientId(externalClientId: string): void {
-  if (externalClientId === '') throw new BadRequestError('CLIENT_ID must not be empty');
+/**
+ * A client id the API and CLI accept to forget: the same rules as ids at ingest, and not blank: an
+ * empty or all-space id is a shell variable that was not set, not a client anyone means to forget.
+ */
+export function checkClientId(externalClientId: string): void {
+  if (externalClientId.trim() === '') throw new BadRequestError(`CLIENT_ID must not be ${externalClientId === '' ? 'empty' : 'blank'}`);
   if (Buffer.byteLength(externalClientId) > SESSION_LIMITS.idBytes) {
     throw new BadRequestError(`CLIENT_ID is longer than ${SESSION_LIMITS.idBytes} bytes; no session can carry such an id`);
   }

@@ -10,6 +10,7 @@ import { deleteSessionsById, indexedSessionsNotIn } from './reconcile.js';
 import { countsOf, emptyCounts, type SyncCounts } from './sync-counts.js';
 import { MAX_SKIPPED_RECORDED, emptyStatus, type SkippedSession, type SourceStatus } from './sync-state.js';
 import { compareTotals, describeMismatches, indexedTotals, type TotalsCheck } from './totals-check.js';
+import { withheldSession, withheldTotals, type WithheldSession } from './withheld.js';
 
 /*
  * One sync pass of one source, as an object whose steps have names: `walkListing` reads the listing
@@ -25,7 +26,9 @@ import { compareTotals, describeMismatches, indexedTotals, type TotalsCheck } fr
  * progress. The watermark only advances after a pass in which everything was indexed, so a crash or a
  * failed pass is simply redone by the next one: documents are keyed by session id and turn index, so
  * redoing never duplicates. Sessions the source answers "not found" for are removed from the index.
- * At the end the source's own totals are compared with what the index holds for it.
+ * At the end the source's own totals are compared with what the index holds for it, plus the sessions
+ * withheld because their client is forgotten (withheld.ts), which the pass keeps up to date: it adds
+ * those it refuses, and fetches again, and no longer counts, those of clients re-enabled since.
  *
  * When `signal` aborts, the pass stops between sessions: nothing new is listed or fetched, what was
  * already fetched is written and waited for, and the checkpoint is saved as for a failed pass, so it
@@ -93,6 +96,11 @@ export class SyncPass {
   #previous: SourceStatus;
   #status: SourceStatus;
   #forgotten: ForgottenSet | undefined;
+  /** Withheld sessions as stored at the start, and what this pass changes of them (saved once it succeeds). */
+  #withheld = new Map<string, WithheldSession>();
+  /** Withheld, but their client has been re-enabled since: fetched again whatever their age. */
+  #reenabled = new Set<string>();
+  readonly #withheldChanges = { add: new Map<string, WithheldSession>(), remove: new Set<string>() };
   #totals: TotalsCheck | null = null;
   #started = 0;
 
@@ -152,7 +160,10 @@ export class SyncPass {
     this.#retrySkipped = new Set(this.#previous.skippedSessions.flatMap((skipped) => (skipped.sessionId === null ? [] : [skipped.sessionId])));
     // Read once per pass (a listing entry does not name its client); forgets during the pass are
     // enforced at its end.
-    this.#forgotten = await this.#deps.forgotten.all();
+    const forgotten = await this.#deps.forgotten.all();
+    this.#forgotten = forgotten;
+    this.#withheld = await this.#deps.withheld.get(this.#source.name);
+    this.#reenabled = new Set([...this.#withheld].filter(([, owner]) => !forgotten.covers(owner)).map(([sessionId]) => sessionId));
   }
 
   /**
@@ -213,7 +224,8 @@ export class SyncPass {
       entry.createdAt >= this.#cutoff ||
       entry.inProgress ||
       this.#stillOpen.has(entry.sessionId) ||
-      this.#retrySkipped.has(entry.sessionId)
+      this.#retrySkipped.has(entry.sessionId) ||
+      this.#reenabled.has(entry.sessionId)
     );
   }
 
@@ -233,9 +245,12 @@ export class SyncPass {
     }
   }
 
-  /** Sessions still open, or skipped, last time that this pass's listing did not reach: fetched directly. */
+  /**
+   * Sessions still open, or skipped, last time that this pass's listing did not reach, and withheld
+   * ones whose client has been re-enabled since: fetched directly.
+   */
   async revisit(): Promise<void> {
-    for (const sessionId of [...this.#previous.openSessionIds, ...this.#retrySkipped]) {
+    for (const sessionId of [...this.#previous.openSessionIds, ...this.#retrySkipped, ...this.#reenabled]) {
       if (this.#seen.has(sessionId)) continue;
       this.#seen.add(sessionId);
       await this.#enqueueLoad(async () => {
@@ -268,14 +283,18 @@ export class SyncPass {
       if (!session) {
         this.#stillOpen.delete(sessionId);
         this.#gone.push(sessionId);
+        this.#release(sessionId);
         return false;
       }
       if (this.#forgotten!.covers(session)) {
         this.#counts.refused++;
         this.#stillOpen.delete(sessionId);
+        this.#withheldChanges.remove.delete(sessionId);
+        this.#withheldChanges.add.set(sessionId, withheldSession(session));
         return true;
       }
       await this.#writer.add(session, knownTurnCount);
+      this.#release(sessionId);
     } catch (error) {
       if (error instanceof InvalidRecordError) {
         this.#skip(sessionId, error.message);
@@ -306,14 +325,25 @@ export class SyncPass {
     this.#progress();
   }
 
+  /** No longer withheld: written, or gone from the source. */
+  #release(sessionId: string): void {
+    this.#withheldChanges.add.delete(sessionId);
+    if (this.#withheld.has(sessionId)) this.#withheldChanges.remove.add(sessionId);
+  }
+
   /** Once everything is written: forgets made meanwhile, sessions gone upstream, and the totals check. */
   async #afterWriting(): Promise<void> {
     const { engine, names, log } = this.#deps;
     await eraseClientsForgottenSince(this.#deps, this.#status.lastRunStartedAt!);
     this.#counts.deleted = await deleteSessionsById(engine, names, this.#gone);
+    // A complete listing that no longer names a withheld session: the source deleted it.
+    if (this.#options.full) for (const sessionId of this.#withheld.keys()) if (!this.#seen.has(sessionId)) this.#release(sessionId);
+    const withheld = await this.#deps.withheld.update(this.#source.name, this.#withheldChanges);
     const upstream = await this.#source.totals();
     if (upstream) {
-      this.#totals = compareTotals(upstream, await indexedTotals(engine, names, this.#source.name));
+      // Read again: a client forgotten during the pass is withheld by now (its forget recorded what it deleted).
+      const forgotten = await this.#deps.forgotten.all();
+      this.#totals = compareTotals(upstream, await indexedTotals(engine, names, this.#source.name), withheldTotals(withheld, forgotten));
       if (this.#totals.mismatches.length > 0) {
         log.warn('indexed totals differ from the source', { source: this.#source.name, mismatches: describeMismatches(this.#totals) });
       }

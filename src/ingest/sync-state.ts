@@ -1,7 +1,7 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { SyncCounts } from './sync-counts.js';
-import type { TotalsCheck } from './totals-check.js';
+import { zeroTotals, type TotalsCheck } from './totals-check.js';
 
 /*
  * Sync status and checkpoints, kept as documents in the engine beside the data they describe: they
@@ -39,8 +39,11 @@ export class SyncStateStore {
 
   async get(source: string): Promise<SourceStatus | undefined> {
     const stored = await this.engine.getDocument<Partial<SourceStatus>>(this.names.state, `source-${source}`);
-    // Written by an older version: fields added since take their defaults.
-    return stored && { ...emptyStatus(source), ...stored };
+    if (!stored) return undefined;
+    // Written by an older version: fields added since take their defaults (a totals check made before
+    // withheld sessions were counted withheld none).
+    const status = { ...emptyStatus(source), ...stored };
+    return status.totals ? { ...status, totals: { ...status.totals, withheld: status.totals.withheld ?? zeroTotals() } } : status;
   }
 
   /**

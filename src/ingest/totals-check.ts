@@ -4,42 +4,63 @@ import { quote } from '../engine/filter.js';
 import type { UpstreamTotals } from '../sources/source.js';
 
 /*
- * After a run, what the vendor says it holds is compared with what the index holds for that source.
- * A difference means sessions the source lists are not searchable (or the index holds sessions the
- * source no longer lists): it is reported in the sync status, with every field that differs.
+ * After a run, what the vendor says it holds is compared with what the index holds for that source,
+ * plus what is withheld on purpose: sessions of forgotten clients, which the source still lists and
+ * the service refuses (withheld.ts). A difference means sessions the source lists are not searchable
+ * (or the index holds sessions the source no longer lists): it is reported in the sync status, with
+ * every field that differs.
  */
 
 export type TotalsField = keyof UpstreamTotals;
+export type Totals = Required<UpstreamTotals>;
 
+/** `indexed` is what the index holds; the check's `withheld` is added to it before comparing. */
 export type TotalsMismatch = { field: TotalsField; upstream: number; indexed: number };
 
 export type TotalsCheck = {
   checkedAt: string;
   upstream: UpstreamTotals;
-  indexed: Required<UpstreamTotals>;
+  indexed: Totals;
+  /** Sessions the source lists that are refused because their client is forgotten, and their usage. */
+  withheld: Totals;
   mismatches: TotalsMismatch[];
 };
 
-const USAGE_FIELDS = ['llmInputTokens', 'llmOutputTokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'] as const;
+export const USAGE_FIELDS = ['llmInputTokens', 'llmOutputTokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'] as const;
+export type UsageField = (typeof USAGE_FIELDS)[number];
 
-/** Sums over the source's session documents, read in pages: exact, and needs no numeric facets. */
-export async function indexedTotals(engine: EngineClient, names: IndexNames, source: string): Promise<Required<UpstreamTotals>> {
-  const totals: Required<UpstreamTotals> = { sessions: 0, llmInputTokens: 0, llmOutputTokens: 0, sttAudioSeconds: 0, ttsCharacters: 0, costUsd: 0 };
-  const docs = engine.documents<Partial<Record<TotalsField, number | null>>>(names.sessions, { filter: `source = ${quote(source)}`, fields: [...USAGE_FIELDS] });
-  for await (const doc of docs) {
-    totals.sessions++;
-    for (const field of USAGE_FIELDS) totals[field] += doc[field] ?? 0;
-  }
+export function zeroTotals(): Totals {
+  return { sessions: 0, llmInputTokens: 0, llmOutputTokens: 0, sttAudioSeconds: 0, ttsCharacters: 0, costUsd: 0 };
+}
+
+type SessionUsage = Partial<Record<UsageField, number | null>>;
+
+/** Counts one more session and its usage, a missing value counting as none. */
+function addSession(totals: Totals, session: SessionUsage): void {
+  totals.sessions++;
+  for (const field of USAGE_FIELDS) totals[field] += session[field] ?? 0;
+}
+
+export function sumTotals(sessions: Iterable<SessionUsage>): Totals {
+  const totals = zeroTotals();
+  for (const session of sessions) addSession(totals, session);
   return totals;
 }
 
-export function compareTotals(upstream: UpstreamTotals, indexed: Required<UpstreamTotals>, now = new Date()): TotalsCheck {
+/** Sums over the source's session documents, read in pages: exact, and needs no numeric facets. */
+export async function indexedTotals(engine: EngineClient, names: IndexNames, source: string): Promise<Totals> {
+  const totals = zeroTotals();
+  for await (const doc of engine.documents<SessionUsage>(names.sessions, { filter: `source = ${quote(source)}`, fields: [...USAGE_FIELDS] })) addSession(totals, doc);
+  return totals;
+}
+
+export function compareTotals(upstream: UpstreamTotals, indexed: Totals, withheld: Totals = zeroTotals(), now = new Date()): TotalsCheck {
   const mismatches: TotalsMismatch[] = [];
   for (const field of ['sessions', ...USAGE_FIELDS] as const) {
     const expected = upstream[field];
-    if (expected !== undefined && !matches(expected, indexed[field])) mismatches.push({ field, upstream: expected, indexed: indexed[field] });
+    if (expected !== undefined && !matches(expected, indexed[field] + withheld[field])) mismatches.push({ field, upstream: expected, indexed: indexed[field] });
   }
-  return { checkedAt: now.toISOString(), upstream, indexed, mismatches };
+  return { checkedAt: now.toISOString(), upstream, indexed, withheld, mismatches };
 }
 
 /**
@@ -53,5 +74,10 @@ function matches(upstream: number, indexed: number): boolean {
 }
 
 export function describeMismatches(check: TotalsCheck): string {
-  return check.mismatches.map(({ field, upstream, indexed }) => `${field}: upstream ${upstream}, indexed ${indexed}`).join('; ');
+  return check.mismatches
+    .map(({ field, upstream, indexed }) => {
+      const withheld = check.withheld[field];
+      return `${field}: upstream ${upstream}, indexed ${indexed}${withheld === 0 ? '' : ` + ${withheld} withheld (forgotten clients)`}`;
+    })
+    .join('; ');
 }

@@ -159,6 +159,37 @@ describe.each(['bearer', 'x-api-key'] as const)('access matrix, key sent as %s',
   });
 });
 
+describe('why a key is refused', () => {
+  const messageOf = async (caller: CallerName, method: string, path: string) => {
+    const response = await send(caller, path, { method });
+    expect(response.status).toBe(403);
+    return ((await response.json()) as { error: { message: string } }).error.message;
+  };
+
+  it.each([
+    ['GET', '/v1/sync'],
+    ['POST', '/v1/sync'],
+    ['GET', '/metrics'],
+  ])('tells a search key calling %s %s that it needs the admin role and has the search role', async (method, path) => {
+    const message = await messageOf('search', method, path);
+    expect(message).toMatch(/needs a key of role admin without companions, tenants or externalClients, and this key's role is search$/);
+    expect(message).not.toContain('change data');
+  });
+
+  it('tells a search key that writing needs the admin role', async () => {
+    expect(await messageOf('search', 'DELETE', '/v1/sessions/no-such-session')).toBe(
+      "This key may search but not change data: this needs a key of role admin, and this key's role is search",
+    );
+  });
+
+  it('tells a scoped admin key that the route spans every scope and its key has one', async () => {
+    expect(await messageOf('scopedAdmin', 'GET', '/v1/sync')).toBe(
+      'Sync status spans every companion, tenant and client: this needs an admin key without companions, tenants or externalClients, and this key has a scope',
+    );
+    expect(await messageOf('scopedAdmin', 'GET', '/metrics')).toMatch(/^Metrics count every companion, tenant and client: .* this key has a scope$/);
+  });
+});
+
 describe('a key limited to some companions', () => {
   it('sees only their turns, and turn facets of only those companions', async () => {
     const expected = sample.rows.filter(inScope);

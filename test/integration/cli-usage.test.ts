@@ -88,8 +88,17 @@ describe('transcript-search usage errors exit 64', () => {
     [['import'], 'import needs at least one FILE'],
     [['forget'], 'forget needs exactly one CLIENT_ID'],
     [['forget', '--list', 'client_1'], 'forget needs exactly one CLIENT_ID'],
+    [['forget', ''], 'CLIENT_ID must not be empty'],
+    [['forget', '--undo', ''], 'CLIENT_ID must not be empty'],
+    [['forget', ' \t'], 'CLIENT_ID must not be blank'],
     [['search', 'refund', '--role', 'bot'], "Invalid 'role'"],
     [['search', 'refund', '-x'], "Unknown option '-x'"],
+    [['search', 'refund', '--limit', '500'], "Invalid 'hitsPerPage': expected a whole number from 1 to 100"],
+    [['search', 'refund', '--page', '0'], "Invalid 'page'"],
+    [['search', 'refund', '--sort', 'best'], "Invalid 'sort': expected relevance, newest or oldest"],
+    [['search', 'refund', '--from', 'yesterday'], "Invalid 'from': expected an ISO-8601 date or date-time, or Unix seconds, got 'yesterday'"],
+    [['search', 'refund', '--from', '2026-02-01', '--to', '2026-01-01'], "Invalid 'from': it is after 'to'"],
+    [['search', 'refund', '--tenant', ''], "Parameter 'tenantId' must not be empty"],
   ])('refuses %j: %s', async (args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(64);

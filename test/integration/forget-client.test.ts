@@ -203,3 +203,30 @@ describe('transcript-search forget', () => {
     expect((await cli('forget', '--list', client)).code).not.toBe(0);
   });
 });
+
+describe('forgetting a client never seen', () => {
+  it('is recorded in advance by the CLI and by the API alike, and a second forget either way keeps the first', async () => {
+    const byCli = await cli('forget', 'never_seen_by_cli');
+    expect(byCli.code, byCli.stderr).toBe(0);
+    const first = JSON.parse(byCli.stdout);
+    expect(first).toMatchObject({ externalClientId: 'never_seen_by_cli', deleted: { sessions: 0, turns: 0 }, forgotten: { scope: {}, forgottenBy: 'cli' } });
+    const byApi = await get('/v1/clients/never_seen_by_api', { method: 'DELETE' });
+    expect(byApi).toMatchObject({ status: 200, body: { externalClientId: 'never_seen_by_api', deleted: { sessions: 0, turns: 0 }, forgotten: { scope: {}, forgottenBy: 'open' } } });
+
+    const againByApi = await get('/v1/clients/never_seen_by_cli', { method: 'DELETE' });
+    expect(againByApi.body.forgotten).toEqual(first.forgotten);
+    const againByCli = await cli('forget', 'never_seen_by_api');
+    expect(JSON.parse(againByCli.stdout).forgotten).toEqual(byApi.body.forgotten);
+
+    const listed = JSON.parse((await cli('forget', '--list')).stdout).clients as Array<{ externalClientId: string; entries: unknown[] }>;
+    for (const id of ['never_seen_by_cli', 'never_seen_by_api']) expect(listed.find((record) => record.externalClientId === id)?.entries).toHaveLength(1);
+  });
+
+  it('refuses a blank id through the API as the CLI does, with 400', async () => {
+    for (const id of ['%20', '%20%09']) {
+      const { status, body } = await get(`/v1/clients/${id}`, { method: 'DELETE' });
+      expect(status).toBe(400);
+      expect(body.error.message).toBe('CLIENT_ID must not be blank');
+    }
+  });
+});

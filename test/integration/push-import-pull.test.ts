@@ -40,9 +40,8 @@ describe('one session pushed, imported and pulled', () => {
     writeFileSync(exportFile, [agent, companion].map((record) => JSON.stringify(record)).join('\n'));
     const presigned = { ...agent, recording_presigned_url: 'https://recordings.example.com/x.ogg?X-Amz-Signature=abc' };
     expect(await push(app, [presigned, companion])).toEqual({ accepted: 2, rejected: [] });
-    expect(await importFiles(engine.ingest, [exportFile], () => {})).toEqual({
-      files: 1, sessions: 2, turns: turnTotal(napsterTranscripts([companion])) + agent.transcript.length, skipped: 0, refused: 0,
-    });
+    const counts = { sessions: 2, turns: turnTotal(napsterTranscripts([companion])) + agent.transcript.length, skipped: 0, refused: 0 };
+    expect(await importFiles(engine.ingest, [exportFile], () => {})).toEqual({ files: 1, ...counts, outcomes: [{ file: exportFile, status: 'imported', ...counts }] });
     for (const factory of [agentsFactory(agents.fake), napsterFactory(napster.fake)]) {
       const summary = await syncOnce(engine, factory);
       expect(summary).toMatchObject({ error: null, skipped: 0, failed: 0 });

@@ -84,6 +84,28 @@ describe('transcript-search search', () => {
     expect(result.stdout).not.toMatch(/[\uE000\uE001]/);
   });
 
+  it('honours --from, --to, --sort, --page and --limit as the API their parameters, in --json and in lines', async () => {
+    const options = ['--sort', 'newest', '--page', '2', '--limit', '1', '--from', '2025-10-09', '--to', '1760000100'];
+    const result = await search(['refund', ...options, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(untimed(printed)).toEqual(untimed(await api('/v1/search/turns?q=refund&sort=newest&page=2&hitsPerPage=1&from=2025-10-09&to=1760000100')));
+    expect(printed).toMatchObject({ totalHits: 4, page: 2, hitsPerPage: 1, totalPages: 4 });
+    expect(printed.hits).toHaveLength(1);
+
+    const lines = (await search(['refund', ...options])).stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('4 turns match (page 2 of 4, 1 a page)');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`${printed.hits[0].sessionId}#${printed.hits[0].turnIndex} `);
+  });
+
+  it('filters by --tenant as the API by tenantId', async () => {
+    const result = await search(['refund', '--sessions', '--tenant', 'tenant_none', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(untimed(JSON.parse(result.stdout))).toEqual(untimed(await api('/v1/search/sessions?q=refund&tenantId=tenant_none')));
+    expect(JSON.parse(result.stdout).totalHits).toBe(0);
+  });
+
   it('prints a count and a line a hit, matches in asterisks', async () => {
     const result = await search(['refund', '--companion', 'comp_a']);
     expect(result.code, result.stderr).toBe(0);

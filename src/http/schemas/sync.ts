@@ -21,9 +21,12 @@ export const TotalsCheck = named(
       checkedAt: z.iso.datetime(),
       upstream: indexedTotals.partial().required({ sessions: true }).describe('What the vendor reports holding: sessions, and the usage totals it gives'),
       indexed: indexedTotals.describe('What the index holds for the source'),
+      withheld: indexedTotals.describe(
+        'Sessions the source lists that are refused on purpose, their client being forgotten, and their usage: the source is compared with indexed + withheld',
+      ),
       mismatches: z
-        .array(z.object({ field: indexedTotals.keyof(), upstream: z.number(), indexed: z.number() }))
-        .describe('Every total that differs; empty when they agree'),
+        .array(z.object({ field: indexedTotals.keyof(), upstream: z.number(), indexed: z.number().describe('What the index holds, without the withheld sessions') }))
+        .describe('Every total for which upstream differs from indexed + withheld; empty when they agree'),
     })
     .describe("The last comparison of the source's own totals with the index"),
 );
