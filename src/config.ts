@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RETRY_SECONDS } from './trackers/deliver.js';
 import { integer, optionalString, optionalUrl, positiveNumber } from './env-values.js';
 import { ConfigError } from './errors.js';
 import { configuredSource, type ConfiguredSource, type SourceRegistry } from './sources/descriptor.js';
@@ -22,6 +23,7 @@ const SERVICE_ENV = {
   SOURCE_RPS: positiveNumber(10),
   SOURCE_CONCURRENCY: integer(1, 256, 4),
   SYNC_INTERVAL_SECONDS: integer(0, 31_536_000, 3600),
+  WEBHOOK_RETRY_SECONDS: integer(1, 86_400, DEFAULT_RETRY_SECONDS),
   API_KEYS_FILE: optionalString,
   LOG_LEVEL: optionalString
     .transform((value) => value ?? 'info')
@@ -58,6 +60,8 @@ export type Config<Name extends string = SourceName> = {
   sourceRps: number;
   sourceConcurrency: number;
   syncIntervalSeconds: number;
+  /** A failed webhook is retried after this long, then twice as long each time. */
+  webhookRetrySeconds: number;
   apiKeysFile?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
@@ -97,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, registry: So
     sourceRps: e.SOURCE_RPS,
     sourceConcurrency: e.SOURCE_CONCURRENCY,
     syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,
+    webhookRetrySeconds: e.WEBHOOK_RETRY_SECONDS,
     apiKeysFile: e.API_KEYS_FILE,
     logLevel: e.LOG_LEVEL,
   };

@@ -7,6 +7,9 @@ import { provisionTokenSigners, type TokenSigners } from './engine/token-signers
 import { AppError, ConfigError, EngineError, EngineUnavailableError } from './errors.js';
 import type { SourceHttpOptions } from './sources/http.js';
 import type { SessionSource } from './sources/source.js';
+import type { Logger } from './logger.js';
+import type { TrackerObserver } from './trackers/evaluate.js';
+import { TrackerService } from './trackers/service.js';
 
 /** A sync waits this long for an engine that went away (restart, upgrade) before it gives up. */
 export const SYNC_ENGINE_PATIENCE_MS = 5 * 60_000;
@@ -151,4 +154,16 @@ export function sourceFactories<Name extends string>(
 ): Array<{ name: Name; create(): SessionSource }> {
   const limits = { rps: config.sourceRps, concurrency: config.sourceConcurrency, http: overrides.http };
   return config.sources.map((source) => ({ name: source.name, create: () => source.create(limits) }));
+}
+
+/**
+ * The trackers of this deployment as a process that writes sessions runs them (trackers/service.ts):
+ * on the engine client given (a sync's patient one waits out an engine restart), sending webhooks
+ * anywhere but the engine.
+ */
+export function trackerService(client: EngineClient, names: IndexNames, config: Config, log: Logger, observer?: TrackerObserver): TrackerService {
+  return new TrackerService(
+    { engine: client, names, log },
+    { retryBaseMs: config.webhookRetrySeconds * 1000, engineUrls: [client.url, ...(config.engine.publicUrl ? [config.engine.publicUrl] : [])], observer },
+  );
 }

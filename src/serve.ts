@@ -10,7 +10,7 @@ import { ingestDeps } from './ingest/deps.js';
 import { SyncController } from './ingest/sync-controller.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from './runtime.js';
+import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService } from './runtime.js';
 
 export type RunningServer = {
   url: string;
@@ -41,8 +41,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     supervise: { log, onRestart: () => metrics.engineRestarted() },
   });
   metrics.observeEngine(engine.client);
+  // Background work waits out an engine restart; the API's own requests do not (they answer 503).
+  const patient = engine.client.patient(SYNC_ENGINE_PATIENCE_MS);
+  const trackers = trackerService(patient, engine.names, config, log, metrics);
+  const ingest = ingestDeps({ engine: patient, names: engine.names, log, hooks: trackers.hooks() });
   const sync = new SyncController({
-    ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
+    ...ingest,
     sources: sourceFactories(config),
     concurrency: config.sourceConcurrency,
     metrics,
@@ -65,6 +69,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     publicEngineUrl: config.engine.publicUrl,
     metrics,
     vendors,
+    trackers,
+    ingest,
   });
   let server: ReturnType<typeof serveHttp>;
   try {
@@ -83,13 +89,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const url = `http://${host}:${port}`;
   log.info('listening', { url, auth: keys ? 'api keys' : 'open (loopback only)', sources: sync.sourceNames });
   sync.startPeriodic(config.syncIntervalSeconds);
+  trackers.start();
 
   // Stop accepting and let requests in flight finish, while a running sync writes what it fetched and
   // checkpoints; then the engine goes, whether or not both made it in time.
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const drained = Promise.all([stopListening(server as Server), sync.stop()]);
+      const drained = Promise.all([stopListening(server as Server), sync.stop(), trackers.stop()]);
       const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, DRAIN_MS, true).unref())]);
       if (timedOut) log.warn('stopping without waiting further for requests or sync in flight', { waitedMs: DRAIN_MS });
       (server as Server).closeAllConnections();

@@ -2,7 +2,7 @@ import { ingestDeps } from '../ingest/deps.js';
 import { whyNotImportable } from '../ingest/import-file-check.js';
 import { importFiles, importResult, type FileOutcome, type ImportResult } from '../ingest/import-files.js';
 import { createLogger } from '../logger.js';
-import { openEngine } from '../runtime.js';
+import { openEngine, trackerService } from '../runtime.js';
 import { SOURCE_CHOICES } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
@@ -48,11 +48,14 @@ cannot be read (nothing imported), or failed part-way (what it gave before is im
       const started = Date.now();
       let result: ImportResult;
       try {
-        result = await importFiles(ingestDeps({ engine: engine.client, names: engine.names, log }), files, (problem) => status.print(problem), {
+        const trackers = trackerService(engine.client, engine.names, config, log);
+        result = await importFiles(ingestDeps({ engine: engine.client, names: engine.names, log, hooks: trackers.hooks() }), files, (problem) => status.print(problem), {
           fileDone: (outcome) => status.print(describeOutcome(outcome)),
           progress: ({ file, line, sessions, turns }) =>
             status.show(`${count(sessions)} sessions, ${count(turns)} turns imported (${perSecond(sessions, started)} sessions/s); reading ${file}:${line}`),
         });
+        // What this import wrote reaches the trackers' webhooks from here; retries are left to the next process.
+        await trackers.settle();
       } finally {
         status.clear();
         await engine.close();

@@ -4,7 +4,7 @@ import { ingestDeps } from '../ingest/deps.js';
 import { sumCounts } from '../ingest/sync-counts.js';
 import type { SyncProgress, SyncSummary } from '../ingest/sync-pass.js';
 import { SyncController } from '../ingest/sync-controller.js';
-import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS } from '../runtime.js';
+import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService } from '../runtime.js';
 import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
@@ -38,8 +38,10 @@ not the one asked for) is configured.`,
       const log = createLogger(config.logLevel, (line) => status.print(line.trimEnd()));
       const engine = await openEngine(config);
       try {
+        const client = engine.client.patient(SYNC_ENGINE_PATIENCE_MS);
+        const trackers = trackerService(client, engine.names, config, log);
         const controller = new SyncController({
-          ...ingestDeps({ engine: engine.client.patient(SYNC_ENGINE_PATIENCE_MS), names: engine.names, log }),
+          ...ingestDeps({ engine: client, names: engine.names, log, hooks: trackers.hooks() }),
           sources: factories,
           concurrency: config.sourceConcurrency,
         });
@@ -55,6 +57,8 @@ not the one asked for) is configured.`,
             },
           })
           .finally(() => status.clear());
+        // What this pass wrote reaches the trackers' webhooks from here; retries are left to the next process.
+        await trackers.settle();
         io.stdout(`${JSON.stringify(syncTotals(summaries))}\n`);
         if (summaries.some((summary) => summary.error !== null || summary.failed > 0)) return 1;
         return summaries.some((summary) => summary.skipped > 0) ? 2 : 0;

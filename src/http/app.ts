@@ -23,8 +23,8 @@ const DECLARATIONS = API_ROUTES.map((route) => route.declaration);
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const metrics = deps.metrics ?? new Metrics();
-  const trackers = deps.trackers ?? new TrackerService(deps, { retryBaseMs: DEFAULT_RETRY_SECONDS * 1000, engineUrls: engineUrls(deps), observer: metrics });
-  const routeDeps: RouteDeps = { ...deps, metrics, trackers, ingest: deps.ingest ?? ingestDeps({ ...deps, hooks: trackers.hooks() }) };
+  const trackers = () => deps.trackers ?? new TrackerService(deps, { retryBaseMs: DEFAULT_RETRY_SECONDS * 1000, engineUrls: engineUrls(deps), observer: metrics });
+  const routeDeps: RouteDeps = { ...deps, metrics, ingest: deps.ingest ?? ingestDeps({ ...deps, hooks: trackers().hooks() }) };
 
   app.use('*', observeRequests(deps.log, metrics));
   app.use('*', guardAgainstBrowserPages({ open: !deps.keys }));

@@ -29,15 +29,15 @@ export type AppDeps = {
   vendors?: Partial<Record<string, SessionSource>>;
   /** What pushes and forgets write with (hooks included); default: built from engine, names and log, with the trackers' hooks. */
   ingest?: IngestDeps;
-  /** Trackers (their store, evaluation and deliveries); default: a service of this app's own, whose loop the caller starts or not. */
+  /** Trackers, whose hooks the default `ingest` takes (pushes are evaluated); default: a service of this app's own, whose loop nobody starts. */
   trackers?: TrackerService;
 };
 
 /**
  * What route handlers are given: the app's dependencies, with its own metrics registry when none was
- * passed, and the ingest dependencies and trackers settled.
+ * passed, and the ingest dependencies settled.
  */
-export type RouteDeps = AppDeps & { metrics: Metrics; ingest: IngestDeps; trackers: TrackerService };
+export type RouteDeps = AppDeps & { metrics: Metrics; ingest: IngestDeps };
 
 /** Per request: its id (observe.ts) and, on routes that need a key, who is calling (auth.ts). */
 export type AppEnv = { Variables: { requestId: string; caller: Caller } };

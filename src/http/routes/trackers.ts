@@ -6,7 +6,7 @@ import { parseTime, trackerSearchRequest } from '../../search/params.js';
 import { isoTime } from '../../search/present.js';
 import { searchTurns } from '../../search/turns.js';
 import type { DeliveryRecord } from '../../trackers/evaluate.js';
-import { checkName, trackerSearch, type Tracker, type TrackerDefinition } from '../../trackers/store.js';
+import { checkName, trackerSearch, TrackerStore, type Tracker, type TrackerDefinition } from '../../trackers/store.js';
 import { trackerTrend } from '../../trackers/trend.js';
 import { checkWebhookUrl } from '../../trackers/webhook-url.js';
 import type { Caller } from '../api-keys.js';
@@ -92,6 +92,14 @@ async function checked(deps: RouteDeps, definition: Partial<TrackerDefinition>):
   return result;
 }
 
+/** The store on the API's own engine client: a request fails fast (503) while the engine is down. */
+const stores = new WeakMap<RouteDeps, TrackerStore>();
+function trackers(deps: RouteDeps): TrackerStore {
+  let store = stores.get(deps);
+  if (!store) stores.set(deps, (store = new TrackerStore(deps.engine, deps.names)));
+  return store;
+}
+
 export function engineUrls(deps: Pick<RouteDeps, 'engine' | 'publicEngineUrl'>): string[] {
   return [deps.engine.url, ...(deps.publicEngineUrl ? [deps.publicEngineUrl] : [])];
 }
@@ -106,7 +114,7 @@ export const trackerRoutes: ApiRoute[] = [
     (deps) => async (c, { caller }) => {
       const body = await readJsonBody(c, CreateBody, CREATE_EXPECTED);
       const definition = await checked(deps, body);
-      const tracker = await deps.trackers.store.create(
+      const tracker = await trackers(deps).create(
         { name: definition.name!, search: body.search, webhookUrl: definition.webhookUrl ?? null, threshold: body.threshold ?? null },
         scopeOf(caller),
         caller.name,
@@ -121,8 +129,8 @@ export const trackerRoutes: ApiRoute[] = [
       responses: { 200: { description: 'The trackers', schema: TrackerList } },
     },
     (deps) => async (c, { caller }) => {
-      const trackers = await deps.trackers.store.list();
-      return c.json({ trackers: trackers.filter((tracker) => scopeWithin(tracker.scope, caller)).map((tracker) => view(tracker, caller)) }, 200);
+      const all = await trackers(deps).list();
+      return c.json({ trackers: all.filter((tracker) => scopeWithin(tracker.scope, caller)).map((tracker) => view(tracker, caller)) }, 200);
     },
   ),
   defineRoute(
@@ -131,7 +139,7 @@ export const trackerRoutes: ApiRoute[] = [
       summary: 'One tracker',
       responses: { 200: { description: 'The tracker', schema: TrackerView } },
     },
-    (deps) => async (c, { caller, params }) => c.json(view(await deps.trackers.store.get(params.id, caller), caller), 200),
+    (deps) => async (c, { caller, params }) => c.json(view(await trackers(deps).get(params.id, caller), caller), 200),
   ),
   defineRoute(
     {
@@ -141,10 +149,10 @@ export const trackerRoutes: ApiRoute[] = [
       responses: { 200: { description: 'The tracker; with `secret` when it was rotated', schema: TrackerUpdated } },
     },
     (deps) => async (c, { caller, params }) => {
-      const tracker = await deps.trackers.store.get(params.id, caller);
+      const tracker = await trackers(deps).get(params.id, caller);
       const body = await readJsonBody(c, PatchBody, 'a JSON object with any of name, search, webhookUrl, threshold, rotateSecret');
       const { rotateSecret, ...changes } = body;
-      const updated = await deps.trackers.store.update(tracker, { ...(await checked(deps, changes)), rotateSecret });
+      const updated = await trackers(deps).update(tracker, { ...(await checked(deps, changes)), rotateSecret });
       return c.json({ ...view(updated, caller), ...(rotateSecret ? { secret: updated.secret } : {}) }, 200);
     },
   ),
@@ -155,7 +163,7 @@ export const trackerRoutes: ApiRoute[] = [
       responses: { 200: { description: 'Deleted', schema: TrackerDeleted } },
     },
     (deps) => async (c, { caller, params }) => {
-      await deps.trackers.store.remove(await deps.trackers.store.get(params.id, caller));
+      await trackers(deps).remove(await trackers(deps).get(params.id, caller));
       return c.json({ id: params.id, deleted: true as const }, 200);
     },
   ),
@@ -166,7 +174,7 @@ export const trackerRoutes: ApiRoute[] = [
       responses: { 200: { description: 'A page of turn hits', schema: TrackerMatches } },
     },
     (deps) => async (c, { caller, params, query }) => {
-      const tracker = await deps.trackers.store.get(params.id, caller);
+      const tracker = await trackers(deps).get(params.id, caller);
       const page = withHtmlHighlights(await searchTurns(deps, trackerSearchRequest(trackerSearch(tracker), query), scopeIntersection(tracker.scope, caller)));
       return c.json({ hits: page.hits, totalHits: page.totalHits, page: page.page, hitsPerPage: page.hitsPerPage, totalPages: page.totalPages }, 200);
     },
@@ -178,7 +186,7 @@ export const trackerRoutes: ApiRoute[] = [
       responses: { 200: { description: 'One bucket per day or week, empty ones included', schema: TrackerTrend } },
     },
     (deps) => async (c, { caller, params, query }) => {
-      const tracker = await deps.trackers.store.get(params.id, caller);
+      const tracker = await trackers(deps).get(params.id, caller);
       if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new BadRequestError(`Invalid 'from': it is after 'to'`);
       return c.json(await trackerTrend(deps, tracker, query, scopeIntersection(tracker.scope, caller)), 200);
     },
@@ -190,7 +198,7 @@ export const trackerRoutes: ApiRoute[] = [
       responses: { 200: { description: 'A page of the delivery log', schema: DeliveryLog } },
     },
     (deps) => async (c, { caller, params, query }) => {
-      const tracker = await deps.trackers.store.get(params.id, caller);
+      const tracker = await trackers(deps).get(params.id, caller);
       const result = await deps.engine.search<Omit<DeliveryRecord, 'body'>>(deps.names.state, {
         // The id is lowercase hex (store.ts): the engine's loose equality cannot reach another tracker's records.
         filter: `kind = "delivery" AND trackerId = "${tracker.id}"${query.status ? ` AND status = "${query.status}"` : ''}`,
