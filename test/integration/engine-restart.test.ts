@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/serve.js';
@@ -89,6 +91,48 @@ describe('the embedded engine under serve', () => {
       expect(lines.filter((line) => line.msg === 'embedded engine restarted')).toHaveLength(1);
     } finally {
       await server?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('transcript-search serve as a process', () => {
+  test('brings its killed engine back by itself: /ready goes 503 then 200, the same process counts the restart', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'transcript-search-restart-cli-'));
+    const serve = spawn(process.execPath, [path.resolve('dist/main.js'), 'serve'], {
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', SYNC_INTERVAL_SECONDS: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const lines: LogLine[] = [];
+    const listening = new Promise<string>((resolve) =>
+      createInterface({ input: serve.stderr! }).on('line', (line) => {
+        const entry = JSON.parse(line) as LogLine;
+        lines.push(entry);
+        if (entry.msg === 'listening') resolve(entry.url as string);
+      }),
+    );
+    try {
+      const url = await listening;
+      const readiness = async () => (await fetch(`${url}/ready`)).status;
+      expect(await readiness()).toBe(200);
+      const { pid } = JSON.parse(readFileSync(path.join(dataDir, 'meilisearch', 'engine.json'), 'utf8')) as { pid: number };
+
+      process.kill(pid, 'SIGKILL');
+      const statuses = new Set<number>();
+      await until(async () => {
+        statuses.add(await readiness());
+        return statuses.has(503) && statuses.has(200) && (await readiness()) === 200;
+      }, '/ready to answer 503, then 200 again');
+      expect(serve.exitCode).toBeNull();
+      const metrics = parseSamples(await (await fetch(`${url}/metrics`)).text());
+      expect(sampleValue(metrics, 'transcript_search_engine_restarts_total')).toBe(1);
+      expect(lines.find((line) => line.msg === 'embedded engine exited; restarting it')).toMatchObject({ level: 'error', pid, signal: 'SIGKILL' });
+
+      serve.kill('SIGTERM');
+      expect(await new Promise((resolve) => serve.once('exit', resolve))).toBe(0);
+      expect(enginesOn(path.join(dataDir, 'meilisearch', 'data.ms'))).toEqual([]);
+    } finally {
+      if (serve.exitCode === null) serve.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
