@@ -88,6 +88,7 @@ function navigate(changes, { push = true, entry = null, keepNotice = false } = {
 let searched = '';
 
 function render() {
+  document.title = state.q ? `${state.q} – transcript-search` : 'transcript-search';
   syncForm();
   renderRefinements();
   // Opening a session or the drawer changes the URL, not the results: keep the hits (and focus) as they are.
@@ -146,10 +147,10 @@ async function runSearch() {
 function showResult(result) {
   const what = state.mode === 'turns' ? 'turn' : 'session';
   if (result.totalHits > 0) setStatus(`${plural(result.totalHits, what)} found${indexing ? ' so far (indexing…)' : ''}`);
-  else if (indexing) setStatus('Indexing… the first sync is still running; sessions appear here as they arrive.');
+  else if (indexing) setStatus('Indexing…');
   else setStatus(`No ${what}s match${state.q ? ` “${state.q}”` : ''}${activeFilters(state) ? ' with these filters' : ''}.`);
   $('filters-done').textContent = `Show ${plural(result.totalHits, what)}`;
-  $('hits').replaceChildren(...(result.totalHits === 0 && !indexing ? [emptyState()] : result.hits.map(state.mode === 'turns' ? turnHit : sessionHit)));
+  $('hits').replaceChildren(...(result.totalHits > 0 ? result.hits.map(state.mode === 'turns' ? turnHit : sessionHit) : [emptyState()]));
   renderFacets({
     counts: result.facets,
     mode: state.mode,
@@ -171,14 +172,21 @@ function setStatus(text, error = false) {
 }
 
 function emptyState() {
+  if (indexing) {
+    return el('li', { className: 'empty indexing' }, el('p', { textContent: 'The first sync is still running: sessions appear here as they are indexed.' }));
+  }
   const clear = activeFilters(state) ? el('button', { type: 'button', className: 'link', textContent: 'Clear the filters', onclick: clearFilters }) : null;
   return el('li', { className: 'empty' }, [el('p', { textContent: state.q ? 'Try fewer words, or other ones.' : 'Try other filters.' }), clear]);
 }
 
-/** The link that opens a hit's session; the whole card forwards its clicks to it (see the listener). */
-function sessionLink(sessionId, turnIndex) {
-  const turn = turnIndex == null ? '' : String(turnIndex);
-  return el('a', { className: 'hit-link', href: urlOf({ ...state, session: sessionId, turn }), textContent: 'Open session', dataset: { session: sessionId, turn } });
+/**
+ * The link that opens a hit's session; the whole card forwards its clicks to it (see the listener).
+ * Its name says whose session, for a list of links read out of context.
+ */
+function sessionLink(hit, time) {
+  const turn = (hit.turnIndex ?? hit.matchedTurnIndex) == null ? '' : String(hit.turnIndex ?? hit.matchedTurnIndex);
+  const whose = el('span', { className: 'visually-hidden', textContent: ` with ${hit.companionId ?? 'no companion'}, ${formatDate(time)}` });
+  return el('a', { className: 'hit-link', href: urlOf({ ...state, session: hit.sessionId, turn }), dataset: { session: hit.sessionId, turn } }, ['Open session', whose]);
 }
 
 function turnLine(turn, { context = false, html } = {}) {
@@ -195,7 +203,7 @@ function meta(hit, time, extra = []) {
     hit.tenantId ? el('span', { textContent: hit.tenantId }) : null,
     el('time', { dateTime: time ?? '', textContent: formatDate(time) }),
     ...extra,
-    sessionLink(hit.sessionId, hit.turnIndex ?? hit.matchedTurnIndex),
+    sessionLink(hit, time),
   ]);
 }
 

@@ -274,6 +274,9 @@ describe('search page at 1400 px', () => {
     const page = await open('/?q=refund');
     const before = await page.evaluate(() => history.length);
     const link = page.locator('#hits .hit').nth(2).locator('a.hit-link');
+    // Each card's link says whose session it opens.
+    const companion = await page.locator('#hits .hit').nth(2).locator('.companion').textContent();
+    expect(await link.evaluate((node) => (node as unknown as { textContent: string }).textContent)).toMatch(new RegExp(`^Open session with ${companion}, `));
     await link.focus();
     await page.keyboard.press('Enter');
     const dialog = page.locator('dialog#session');
@@ -506,12 +509,14 @@ describe('first sync', () => {
       const sync = { indexing: async () => indexing } as unknown as SyncController;
       const url = await listen(createApp({ engine: fresh.client, names: fresh.names, log: silentLogger, sync }));
       const page = await open(url);
-      expect(await page.locator('#status').textContent()).toMatch(/^Indexing…/);
-      expect(await page.locator('#hits .empty').count()).toBe(0);
+      expect(await page.locator('#status').textContent()).toBe('Indexing…');
+      expect(await page.locator('#hits .indexing').isVisible()).toBe(true);
       await shot(page, 'ui-desktop-indexing');
       await writeSessions(fresh.ingest, generateDemoSessions(20).map(parseVendorSession), { wait: true });
       indexing = false;
       await poll(() => page.locator('#status').textContent()).toMatch(/^[\d,]+ turns found$/);
+      expect(await page.locator('#hits .hit').count()).toBeGreaterThan(0);
+      expect(await page.locator('#hits .indexing').count()).toBe(0);
     } finally {
       await fresh.drop();
     }
