@@ -108,6 +108,7 @@ function syncForm() {
   $('sort').value = state.sort;
   const count = activeFilters(state);
   $('filter-count').textContent = count ? ` (${count})` : '';
+  $('clear').hidden = count === 0;
 }
 
 // ---- Search and results ----

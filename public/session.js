@@ -21,6 +21,7 @@ export async function showSession(id, turn, q) {
   shown = key;
   fill(session, turn === '' ? -1 : Number(turn));
   if (!dialog.open) dialog.showModal();
+  dialog.scrollTop = 0;
   const target = dialog.querySelector('li.target') ?? dialog.querySelector('li.match');
   target?.scrollIntoView({ block: 'center' });
 }
