@@ -91,7 +91,7 @@ function render() {
   document.title = state.q ? `${state.q} – transcript-search` : 'transcript-search';
   syncForm();
   renderRefinements();
-  // Opening a session or the drawer changes the URL, not the results: keep the hits (and focus) as they are.
+  // Opening or closing a session changes the URL, not the results: keep the hits (and focus) as they are.
   const key = `${state.mode}?${searchParams(state)}`;
   if (key !== searched) {
     searched = key;
@@ -269,8 +269,9 @@ function clearFilters() {
 
 // ---- The session dialog and history ----
 
-/** What had focus when a session opened, to return to when it closes. */
+/** What had focus when a session opened, to return to when it closes; and which session is shown. */
 let opener;
+let shownSession = '';
 
 function openSession(sessionId, turn, from) {
   opener = from;
@@ -284,6 +285,7 @@ async function renderSession() {
   }
   try {
     await showSession(state.session, state.turn, state.q);
+    shownSession = state.session;
   } catch (error) {
     if (error.name === 'AbortError') return;
     // Said above the results and kept there: the search that follows does not overwrite it.
@@ -302,8 +304,9 @@ function closeSession() {
   else navigate({ session: '', turn: '' }, { push: false });
 }
 
+/** Back to the card that opened the session, else the card of that session, else the results. */
 function restoreFocus() {
-  const card = opener?.isConnected ? opener : $('hits').querySelector(`a.hit-link[data-session="${CSS.escape(new URLSearchParams(location.search).get('session') ?? '')}"]`);
+  const card = opener?.isConnected ? opener : $('hits').querySelector(`a.hit-link[data-session="${CSS.escape(shownSession)}"]`);
   opener = undefined;
   (card ?? $('results')).focus();
 }

@@ -37,11 +37,16 @@ let current;
  */
 export function renderFacets(view) {
   current = view;
-  const focused = document.activeElement?.closest('#facets') ? document.activeElement.dataset.key : undefined;
-  const panels = FACETS.filter((facet) => shouldShow(facet)).map(panel);
-  $('facets').replaceChildren(...panels);
-  // A tick re-renders every panel; keep the keyboard where it was.
-  if (focused) $('facets').querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+  // A tick re-renders every panel: keep the keyboard where it was, and what is being typed.
+  const active = document.activeElement?.closest('#facets') ? document.activeElement : undefined;
+  const typed = active?.type === 'search' ? { value: active.value, at: active.selectionStart } : undefined;
+  $('facets').replaceChildren(...FACETS.filter((facet) => shouldShow(facet)).map(panel));
+  const again = active && $('facets').querySelector(`[data-key="${CSS.escape(active.dataset.key)}"]`);
+  again?.focus();
+  if (again && typed) {
+    again.value = typed.value;
+    again.setSelectionRange(typed.at, typed.at);
+  }
   for (const facet of FACETS) if (searches.get(facet.name)?.query) runFacetSearch(facet);
 }
 
