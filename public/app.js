@@ -1,148 +1,229 @@
-// The search page: plain ES module, no build step. All state lives in the URL, so any search can be
+// The search page: plain ES modules, no build step. All state lives in the URL, so any search can be
 // shared and reloaded. Only `highlight`/`snippet` are inserted as HTML: the API escapes them and
 // adds nothing but <mark>; every other value is set as text.
 
-const FILTERS = ['companionId', 'externalClientId', 'tenantId', 'tag', 'knowledgeBaseId', 'function', 'faqId'];
-const SESSION_FACETS = ['companionId', 'externalClientId', 'tenantId', 'tags', 'knowledgeBaseId', 'functions', 'faqIds'];
-const FACETS = { turns: [...SESSION_FACETS, 'role'], sessions: SESSION_FACETS };
-const FACET_LABELS = {
-  companionId: 'Companion', externalClientId: 'Client', tenantId: 'Tenant', tags: 'Tags', role: 'Said by',
-  knowledgeBaseId: 'Knowledge base', functions: 'Functions', faqIds: 'FAQs',
-};
-const FACET_PARAM = {
-  companionId: 'companionId', externalClientId: 'externalClientId', tenantId: 'tenantId', tags: 'tag', role: 'role',
-  knowledgeBaseId: 'knowledgeBaseId', functions: 'function', faqIds: 'faqId',
-};
-const SHOWN_VALUES = 8;
-const HITS_PER_PAGE = 20;
+import { FACETS, ROLES, countedFacets, renderFacets } from './facets.js';
+import { hideSession, showSession } from './session.js';
+import { $, api, el, formatDate, formatDay, formatDuration, formatNumber, formatOffset, localDayBound, plural, roleLabel, TIME_ZONE } from './util.js';
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, { dataset, ...props } = {}, children = []) => {
-  const node = Object.assign(document.createElement(tag), props);
-  Object.assign(node.dataset, dataset);
-  for (const child of [].concat(children)) if (child != null) node.append(child);
-  return node;
-};
+const HITS_PER_PAGE = 20;
+const READY_POLL_MS = 1500;
+const PARAMS = FACETS.map((facet) => facet.param);
+
+// ---- State: the URL ----
 
 function readState() {
   const params = new URLSearchParams(location.search);
+  const values = (name) => [...new Set(params.getAll(name).filter(Boolean))];
   return {
     q: params.get('q') ?? '',
     mode: params.get('mode') === 'sessions' ? 'sessions' : 'turns',
-    ...Object.fromEntries(FILTERS.map((name) => [name, params.getAll(name)])),
-    role: params.get('role') ?? '',
+    ...Object.fromEntries(PARAMS.map((name) => [name, values(name)])),
+    role: values('role').filter((role) => ROLES.includes(role)),
     from: params.get('from') ?? '',
     to: params.get('to') ?? '',
     sort: params.get('sort') ?? 'relevance',
-    page: Math.max(1, Number(params.get('page')) || 1),
+    page: Math.max(1, Math.floor(Number(params.get('page'))) || 1),
     session: params.get('session') ?? '',
     turn: params.get('turn') ?? '',
   };
 }
 
 let state = readState();
-const expanded = new Set();
 
-function stateParams(s, { forApi = false } = {}) {
+function urlOf(s) {
   const params = new URLSearchParams();
   if (s.q) params.set('q', s.q);
-  if (!forApi && s.mode !== 'turns') params.set('mode', s.mode);
-  for (const name of FILTERS) for (const value of s[name]) params.append(name, value);
-  if (s.role) params.set('role', s.role);
+  if (s.mode !== 'turns') params.set('mode', s.mode);
+  for (const name of PARAMS) for (const value of s[name]) params.append(name, value);
   if (s.from) params.set('from', s.from);
   if (s.to) params.set('to', s.to);
   if (s.sort !== 'relevance') params.set('sort', s.sort);
   if (s.page > 1) params.set('page', String(s.page));
-  if (!forApi && s.session) params.set('session', s.session);
-  if (!forApi && s.turn !== '') params.set('turn', s.turn);
+  if (s.session) params.set('session', s.session);
+  if (s.turn !== '') params.set('turn', s.turn);
+  const query = params.toString();
+  return `${location.pathname}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * The filters as the API takes them, leaving out `except` (a facet's own, for its disjunctive value
+ * search). Picker days become the bounds of those days in the browser's zone.
+ */
+function filterParams(s, except) {
+  const params = new URLSearchParams();
+  for (const name of PARAMS) {
+    if (name === except || name === 'role') continue;
+    for (const value of s[name]) params.append(name, value);
+  }
+  if (s.from) params.set('from', localDayBound(s.from, 'from'));
+  if (s.to) params.set('to', localDayBound(s.to, 'to'));
   return params;
 }
 
-/** Typing replaces the history entry; clicks add one, so Back undoes a filter. */
-function update(changes, { push = true } = {}) {
+function searchParams(s) {
+  const params = filterParams(s);
+  if (s.q) params.set('q', s.q);
+  // Both roles ticked is everyone: no filter.
+  if (s.role.length === 1) params.set('role', s.role[0]);
+  if (s.sort !== 'relevance') params.set('sort', s.sort);
+  if (s.page > 1) params.set('page', String(s.page));
+  return params;
+}
+
+const activeFilters = (s) => PARAMS.reduce((n, name) => n + s[name].length, 0) + (s.from ? 1 : 0) + (s.to ? 1 : 0);
+
+/**
+ * Every change goes through here. Typing replaces the history entry; clicks add one, so Back undoes a
+ * filter. `entry` marks the history entry (opening a session marks its own, so closing can go back).
+ */
+function navigate(changes, { push = true, entry = null, keepNotice = false } = {}) {
   state = { ...state, ...changes };
-  const query = stateParams(state).toString();
-  const url = `${location.pathname}${query ? `?${query}` : ''}`;
-  if (push) history.pushState(null, '', url);
-  else history.replaceState(null, '', url);
+  if (!keepNotice) showNotice('');
+  if (push) history.pushState(entry, '', urlOf(state));
+  else history.replaceState(entry, '', urlOf(state));
   render();
 }
 
-async function api(path, params, signal) {
-  const headers = { accept: 'application/json' };
-  const key = sessionStorage.getItem('apiKey');
-  if (key) headers.authorization = `Bearer ${key}`;
-  const response = await fetch(`${path}${params ? `?${params}` : ''}`, { headers, signal });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
-    error.status = response.status;
-    throw error;
+let searched = '';
+
+function render() {
+  document.title = state.q ? `${state.q} – transcript-search` : 'transcript-search';
+  syncForm();
+  renderRefinements();
+  // Opening or closing a session changes the URL, not the results: keep the hits (and focus) as they are.
+  const key = `${state.mode}?${searchParams(state)}`;
+  if (key !== searched) {
+    searched = key;
+    runSearch();
   }
-  return body;
+  renderSession();
 }
 
-const formatOffset = (seconds) => {
-  if (seconds == null) return '';
-  const total = Math.max(0, Math.round(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-};
-const formatDate = (iso) => (iso ? new Date(iso).toLocaleString() : '');
-const formatDuration = (seconds) => {
-  if (seconds == null) return '–';
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.round((seconds % 3600) / 60);
-  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`;
-};
-const formatNumber = (n) => (n == null ? '–' : n.toLocaleString());
+function syncForm() {
+  if (document.activeElement !== $('q')) $('q').value = state.q;
+  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === state.mode;
+  $('from').value = /^\d{4}-\d{2}-\d{2}$/.test(state.from) ? state.from : '';
+  $('to').value = /^\d{4}-\d{2}-\d{2}$/.test(state.to) ? state.to : '';
+  $('sort').value = state.sort;
+  const count = activeFilters(state);
+  $('filter-count').textContent = count ? ` (${count})` : '';
+  $('clear').hidden = count === 0;
+}
 
-function roleLabel(role) {
-  return el('span', { className: `role role-${role}`, textContent: role });
+// ---- Search and results ----
+
+let inFlight;
+let lastResult;
+
+async function runSearch() {
+  inFlight?.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  const params = searchParams(state);
+  params.set('hitsPerPage', String(HITS_PER_PAGE));
+  params.set('facets', countedFacets(state.mode).join(','));
+  params.set('facetMode', 'disjunctive');
+  if (state.mode === 'turns') params.set('context', '1');
+  $('results').setAttribute('aria-busy', 'true');
+  try {
+    const result = await api(`/v1/search/${state.mode}`, params, controller.signal);
+    await readiness;
+    if (controller.signal.aborted) return;
+    lastResult = result;
+    showResult(result);
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    lastResult = undefined;
+    if (error.status === 401) $('key-form').hidden = false;
+    setStatus(error.message, true);
+    $('hits').replaceChildren();
+    $('stats').hidden = true;
+    $('pager').hidden = true;
+  } finally {
+    if (inFlight === controller) $('results').removeAttribute('aria-busy');
+  }
+}
+
+function showResult(result) {
+  const what = state.mode === 'turns' ? 'turn' : 'session';
+  if (result.totalHits > 0) setStatus(`${plural(result.totalHits, what)} found${indexing ? ' so far (indexing…)' : ''}`);
+  else if (indexing) setStatus('Indexing…');
+  else setStatus(`No ${what}s match${state.q ? ` “${state.q}”` : ''}${activeFilters(state) ? ' with these filters' : ''}.`);
+  $('filters-done').textContent = `Show ${plural(result.totalHits, what)}`;
+  $('hits').replaceChildren(...(result.totalHits > 0 ? result.hits.map(state.mode === 'turns' ? turnHit : sessionHit) : [emptyState()]));
+  renderFacets({
+    counts: result.facets,
+    mode: state.mode,
+    q: state.q,
+    selected: (param) => state[param],
+    toggle: (param, value, on) => navigate({ [param]: on ? [...state[param], value] : state[param].filter((v) => v !== value), page: 1 }),
+    filtersWithout: (param) => filterParams(state, param),
+  });
+  renderStats(state.mode === 'sessions' && result.totalHits > 0 ? result.stats : undefined);
+  $('pager').hidden = result.totalPages <= 1 && result.page <= 1;
+  $('page-info').textContent = `Page ${formatNumber(result.page)} of ${formatNumber(result.totalPages)}`;
+  $('prev').disabled = result.page <= 1;
+  $('next').disabled = result.page >= result.totalPages;
+}
+
+function setStatus(text, error = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', error);
+}
+
+function emptyState() {
+  if (indexing) {
+    return el('li', { className: 'empty indexing' }, el('p', { textContent: 'The first sync is still running: sessions appear here as they are indexed.' }));
+  }
+  const clear = activeFilters(state) ? el('button', { type: 'button', className: 'link', textContent: 'Clear the filters', onclick: clearFilters }) : null;
+  return el('li', { className: 'empty' }, [el('p', { textContent: state.q ? 'Try fewer words, or other ones.' : 'Try other filters.' }), clear]);
+}
+
+/**
+ * The link that opens a hit's session; the whole card forwards its clicks to it (see the listener).
+ * Its name says whose session, for a list of links read out of context.
+ */
+function sessionLink(hit, time) {
+  const turn = (hit.turnIndex ?? hit.matchedTurnIndex) == null ? '' : String(hit.turnIndex ?? hit.matchedTurnIndex);
+  const whose = el('span', { className: 'visually-hidden', textContent: ` with ${hit.companionId ?? 'no companion'}, ${formatDate(time)}` });
+  return el('a', { className: 'hit-link', href: urlOf({ ...state, session: hit.sessionId, turn }), dataset: { session: hit.sessionId, turn } }, ['Open session', whose]);
 }
 
 function turnLine(turn, { context = false, html } = {}) {
-  const text = el('span');
+  const text = el('span', { className: 'text' });
   if (html !== undefined) text.innerHTML = html;
   else text.textContent = turn.text;
-  return el('p', { className: `turn${context ? ' context' : ''}` }, [el('span', { className: 'who' }, roleLabel(turn.role)), ' ', text]);
+  return el('p', { className: `turn${context ? ' context' : ''}` }, [roleLabel(turn.role), text]);
 }
 
-function openButton(sessionId, turnIndex) {
-  return el('button', {
-    type: 'button',
-    className: 'open',
-    textContent: 'Open session',
-    onclick: () => update({ session: sessionId, turn: turnIndex == null ? '' : String(turnIndex) }),
-  });
-}
-
-function renderTurnHit(hit) {
-  const meta = el('div', { className: 'meta' }, [
-    el('span', { textContent: hit.companionId ?? '—' }),
-    el('span', { textContent: hit.externalClientId ?? '' }),
-    el('time', { dateTime: hit.timestamp ?? '', textContent: formatDate(hit.timestamp) }),
-    el('span', { textContent: hit.offsetSeconds == null ? '' : `at ${formatOffset(hit.offsetSeconds)}` }),
+function meta(hit, time, extra = []) {
+  return el('div', { className: 'meta' }, [
+    el('span', { className: 'companion', textContent: hit.companionId ?? '—' }),
+    hit.externalClientId ? el('span', { textContent: hit.externalClientId }) : null,
+    hit.tenantId ? el('span', { textContent: hit.tenantId }) : null,
+    el('time', { dateTime: time ?? '', textContent: formatDate(time) }),
+    ...extra,
+    sessionLink(hit, time),
   ]);
+}
+
+function turnHit(hit) {
   const before = (hit.context?.before ?? []).map((turn) => turnLine(turn, { context: true }));
   const after = (hit.context?.after ?? []).map((turn) => turnLine(turn, { context: true }));
-  return el('li', { className: 'hit' }, [meta, ...before, turnLine(hit, { html: hit.highlight }), ...after, openButton(hit.sessionId, hit.turnIndex)]);
+  const at = hit.offsetSeconds == null ? null : el('span', { textContent: `at ${formatOffset(hit.offsetSeconds)}` });
+  return el('li', { className: 'hit' }, [meta(hit, hit.timestamp, [at]), ...before, turnLine(hit, { html: hit.highlight }), ...after]);
 }
 
-function renderSessionHit(hit) {
-  const meta = el('div', { className: 'meta' }, [
-    el('span', { textContent: hit.companionId ?? '—' }),
-    el('span', { textContent: hit.externalClientId ?? '' }),
-    el('time', { dateTime: hit.createdAt ?? '', textContent: formatDate(hit.createdAt) }),
-    el('span', { textContent: `${hit.turnCount} turns` }),
-    el('span', { textContent: hit.durationSeconds == null ? (hit.inProgress ? 'in progress' : '') : formatDuration(hit.durationSeconds) }),
+function sessionHit(hit) {
+  const extra = [
+    el('span', { textContent: plural(hit.turnCount, 'turn') }),
+    el('span', { className: 'duration', textContent: hit.inProgress ? 'in progress' : formatDuration(hit.durationSeconds) }),
     hit.costUsd == null ? null : el('span', { textContent: `$${hit.costUsd.toFixed(4)}` }),
-  ]);
-  const snippet = el('p', { className: 'turn' });
+  ];
+  const snippet = el('p', { className: 'turn snippet' });
   snippet.innerHTML = hit.snippet;
-  return el('li', { className: 'hit' }, [meta, snippet, openButton(hit.sessionId, hit.matchedTurnIndex)]);
+  return el('li', { className: 'hit' }, [meta(hit, hit.startedAt ?? hit.createdAt, extra), snippet]);
 }
 
 function renderStats(stats) {
@@ -165,211 +246,199 @@ function renderStats(stats) {
   );
 }
 
-function renderFacets(facets) {
-  const panels = FACETS[state.mode].map((name) => {
-    const param = FACET_PARAM[name];
-    const selected = param === 'role' ? (state.role ? [state.role] : []) : state[param];
-    const counts = facets?.[name] ?? {};
-    let values = Object.keys(counts);
-    if (name === 'role' && values.length === 0) values = ['user', 'agent'];
-    for (const value of selected) if (!values.includes(value)) values.push(value);
-    const showAll = expanded.has(name);
-    const visible = showAll ? values : values.slice(0, SHOWN_VALUES);
-    const options = visible.map((value) => {
-      const input = el('input', { type: 'checkbox', checked: selected.includes(value), value });
-      input.addEventListener('change', () => {
-        if (param === 'role') update({ role: input.checked ? value : '', page: 1 });
-        else update({ [param]: input.checked ? [...state[param], value] : state[param].filter((v) => v !== value), page: 1 });
-      });
-      return el('label', {}, [input, el('span', { textContent: value }), el('span', { className: 'count', textContent: counts[value] == null ? '' : counts[value].toLocaleString() })]);
-    });
-    const more = values.length > SHOWN_VALUES
-      ? el('button', {
-          type: 'button',
-          className: 'more',
-          textContent: showAll ? 'Show fewer' : `Show all ${values.length}`,
-          onclick: () => {
-            if (showAll) expanded.delete(name);
-            else expanded.add(name);
-            renderFacets(facets);
-          },
-        })
-      : null;
-    return el('fieldset', { dataset: { facet: name } }, [el('legend', { textContent: FACET_LABELS[name] }), ...(options.length ? options : [el('span', { className: 'hint', textContent: 'none' })]), more]);
-  });
-  $('facets').replaceChildren(...panels);
-}
-
-function syncForm() {
-  if (document.activeElement !== $('q')) $('q').value = state.q;
-  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === state.mode;
-  $('from').value = state.from.slice(0, 10);
-  $('to').value = state.to.slice(0, 10);
-  $('sort').value = state.sort;
-}
-
-let inFlight;
-
-async function runSearch() {
-  inFlight?.abort();
-  const controller = new AbortController();
-  inFlight = controller;
-  const params = stateParams(state, { forApi: true });
-  params.set('hitsPerPage', String(HITS_PER_PAGE));
-  params.set('facets', FACETS[state.mode].join(','));
-  if (state.mode === 'turns') params.set('context', '1');
-  const status = $('status');
-  status.classList.remove('error');
-  try {
-    const result = await api(`/v1/search/${state.mode}`, params, controller.signal);
-    if (controller.signal.aborted) return;
-    const what = state.mode === 'turns' ? 'turn' : 'session';
-    status.textContent = `${result.totalHits.toLocaleString()} ${what}${result.totalHits === 1 ? '' : 's'} found`;
-    $('hits').replaceChildren(...result.hits.map(state.mode === 'turns' ? renderTurnHit : renderSessionHit));
-    renderFacets(result.facets);
-    renderStats(state.mode === 'sessions' ? result.stats : undefined);
-    $('pager').hidden = result.totalPages <= 1;
-    $('page-info').textContent = `Page ${result.page} of ${result.totalPages.toLocaleString()}`;
-    $('prev').disabled = result.page <= 1;
-    $('next').disabled = result.page >= result.totalPages;
-  } catch (error) {
-    if (error.name === 'AbortError') return;
-    if (error.status === 401) $('key-form').hidden = false;
-    status.textContent = error.message;
-    status.classList.add('error');
-    $('hits').replaceChildren();
-    renderStats(undefined);
+/** The active filters as removable chips above the results: on a phone the panels are out of sight. */
+function renderRefinements() {
+  const chips = [];
+  const chip = (label, changes) => chips.push(el('li', {}, el('button', {
+    type: 'button', className: 'chip', textContent: `${label} ✕`, attrs: { 'aria-label': `Remove filter ${label}` },
+    onclick: () => navigate({ ...changes, page: 1 }),
+  })));
+  for (const facet of FACETS) {
+    for (const value of state[facet.param]) chip(`${facet.label}: ${value}`, { [facet.param]: state[facet.param].filter((v) => v !== value) });
   }
+  if (state.from) chip(`From ${formatDay(state.from)}`, { from: '' });
+  if (state.to) chip(`To ${formatDay(state.to)}`, { to: '' });
+  if (chips.length > 1) chips.push(el('li', {}, el('button', { type: 'button', className: 'link', textContent: 'Clear all', onclick: clearFilters })));
+  $('refinements').replaceChildren(...chips);
+  $('refinements').hidden = chips.length === 0;
 }
 
+function clearFilters() {
+  navigate({ ...Object.fromEntries(PARAMS.map((name) => [name, []])), from: '', to: '', page: 1 });
+}
+
+// ---- The session dialog and history ----
+
+/** What had focus when a session opened, to return to when it closes; and which session is shown. */
+let opener;
 let shownSession = '';
 
+function openSession(sessionId, turn, from) {
+  opener = from;
+  navigate({ session: sessionId, turn }, { entry: { openedSession: true } });
+}
+
 async function renderSession() {
-  const dialog = $('session');
   if (!state.session) {
-    shownSession = '';
-    if (dialog.open) dialog.close();
+    hideSession();
     return;
   }
-  const key = `${state.session}#${state.turn}`;
-  if (key === shownSession && dialog.open) return;
-  shownSession = key;
   try {
-    const session = await api(`/v1/sessions/${encodeURIComponent(state.session)}`);
-    $('session-title').textContent = `${session.companionId ?? 'Session'} · ${session.sessionId}`;
-    const meta = [
-      session.externalClientId && `client ${session.externalClientId}`,
-      formatDate(session.startedAt ?? session.createdAt),
-      session.inProgress ? 'in progress' : formatDuration(session.durationSeconds),
-      `${session.turnCount} turns`,
-      session.knowledgeBaseId && `knowledge base ${session.knowledgeBaseId}`,
-      session.functions?.length && `functions ${session.functions.join(', ')}`,
-      session.faqIds?.length && `FAQs ${session.faqIds.join(', ')}`,
-      ...Object.entries(session.tags ?? {}).map(([k, v]) => `${k}: ${v}`),
-    ].filter(Boolean);
-    $('session-meta').replaceChildren(meta.join(' · '));
-    const target = state.turn === '' ? -1 : Number(state.turn);
-    const player = session.hasRecording ? recordingPlayer(session.sessionId) : null;
-    $('session-player').replaceChildren(...(player ? [player.audio] : []));
-    const items = session.turns.map((turn) => {
-      const time = el('time', { textContent: formatOffset(turn.offsetSeconds) });
-      const cells = [time, roleLabel(turn.role), el('span', { textContent: turn.text })];
-      if (player && turn.offsetSeconds != null) {
-        const play = el('button', { type: 'button', className: 'play', textContent: '▶', title: 'Play the recording from here', onclick: () => player.playFrom(turn.offsetSeconds) });
-        play.setAttribute('aria-label', `Play recording from ${formatOffset(turn.offsetSeconds)}`);
-        time.prepend(play, ' ');
-      }
-      const li = el('li', { className: turn.turnIndex === target ? 'target' : '', dataset: { turnIndex: turn.turnIndex } }, cells);
-      if (turn.turnIndex === target) li.setAttribute('aria-current', 'true');
-      return li;
-    });
-    $('session-turns').replaceChildren(...items);
-    if (!dialog.open) dialog.showModal();
-    dialog.querySelector('li.target')?.scrollIntoView({ block: 'center' });
+    await showSession(state.session, state.turn, state.q);
+    shownSession = state.session;
   } catch (error) {
-    $('status').textContent = `Session: ${error.message}`;
-    $('status').classList.add('error');
-    update({ session: '', turn: '' }, { push: false });
+    if (error.name === 'AbortError') return;
+    // Said above the results and kept there: the search that follows does not overwrite it.
+    showNotice(error.status === 404 ? error.message : `Session '${state.session}': ${error.message}`);
+    navigate({ session: '', turn: '' }, { push: false, keepNotice: true });
   }
 }
 
 /**
- * The session's recording in an audio element. Its link is fetched when first played, and again once
- * it may have expired or fails: vendors sign it for minutes. The API hands out http(s) links only, and
- * the page checks again before an element loads one.
+ * Closing never adds a history entry: a session opened from this page goes back to the entry it was
+ * opened from; one opened by a link (no such entry) has its parameter removed from the entry.
  */
-const RECORDING_LINK_MS = 5 * 60_000;
-
-function recordingPlayer(sessionId) {
-  const audio = el('audio', { controls: true, preload: 'none' });
-  audio.setAttribute('aria-label', 'Recording of this session');
-  let fetchedAt = 0;
-  const load = async () => {
-    const { url } = await api(`/v1/sessions/${encodeURIComponent(sessionId)}/recording`, new URLSearchParams({ redirect: 'false' }));
-    if (!/^https?:\/\//i.test(url)) throw new Error('The recording link is not an http(s) URL');
-    // `preload: none` keeps a dialog from fetching audio nobody plays; once asked, load it now.
-    audio.preload = 'auto';
-    audio.src = url;
-    fetchedAt = Date.now();
-    await new Promise((resolve, reject) => {
-      audio.addEventListener('loadedmetadata', resolve, { once: true });
-      audio.addEventListener('error', () => reject(new Error('The recording could not be loaded')), { once: true });
-    });
-  };
-  const playFrom = async (seconds) => {
-    try {
-      if (!audio.src || Date.now() - fetchedAt > RECORDING_LINK_MS || audio.error) await load();
-      audio.currentTime = seconds;
-      await audio.play();
-    } catch (error) {
-      $('status').textContent = `Recording: ${error.message}`;
-      $('status').classList.add('error');
-    }
-  };
-  return { audio, playFrom };
+function closeSession() {
+  if (!state.session) return;
+  if (history.state?.openedSession) history.back();
+  else navigate({ session: '', turn: '' }, { push: false });
 }
 
-function render() {
-  syncForm();
-  runSearch();
-  renderSession();
+/** Back to the card that opened the session, else the card of that session, else the results. */
+function restoreFocus() {
+  const card = opener?.isConnected ? opener : $('hits').querySelector(`a.hit-link[data-session="${CSS.escape(shownSession)}"]`);
+  opener = undefined;
+  (card ?? $('results')).focus();
 }
+
+function showNotice(text) {
+  $('notice').hidden = !text;
+  $('notice-text').textContent = text;
+}
+
+// ---- Indexing: a first sync in progress ----
+
+let indexing = false;
+
+/** Resolves once /ready has answered the first time, so the first results know whether to say "indexing…". */
+const readiness = checkReady();
+
+async function checkReady() {
+  const was = indexing;
+  try {
+    const ready = await fetch('/ready', { headers: { accept: 'application/json' } }).then((response) => response.json());
+    indexing = ready.indexing === true;
+  } catch {
+    indexing = false;
+  }
+  if (indexing) setTimeout(checkReady, READY_POLL_MS);
+  // Fill an empty page as sessions arrive, and refresh once the sync is done.
+  if (was && (!indexing || lastResult?.totalHits === 0)) runSearch();
+}
+
+// ---- The filters drawer (narrow screens) ----
+
+const narrow = matchMedia('(max-width: 800px)');
+
+function setDrawer(open, { focus = true } = {}) {
+  $('filters').classList.toggle('open', open);
+  $('filters-toggle').setAttribute('aria-expanded', String(open));
+  $('drawer-backdrop').hidden = !open;
+  // The rest of the page is out of reach while the drawer covers it, as with a modal dialog.
+  for (const id of ['top', 'results']) $(id).inert = open;
+  document.querySelector('.skip').inert = open;
+  if (focus) (open ? $('filters-heading') : $('filters-toggle')).focus();
+}
+
+const drawerOpen = () => $('filters').classList.contains('open');
+
+// ---- Wiring ----
+
+for (const node of document.querySelectorAll('.zone')) node.textContent = TIME_ZONE;
 
 let typing;
 $('q').addEventListener('input', () => {
   clearTimeout(typing);
-  typing = setTimeout(() => update({ q: $('q').value.trim(), page: 1 }, { push: false }), 200);
+  typing = setTimeout(() => navigate({ q: $('q').value.trim(), page: 1 }, { push: false }), 200);
 });
 $('search-form').addEventListener('submit', (event) => {
   event.preventDefault();
   clearTimeout(typing);
-  update({ q: $('q').value.trim(), page: 1 });
+  navigate({ q: $('q').value.trim(), page: 1 });
 });
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
-  radio.addEventListener('change', () => update({ mode: radio.value, page: 1 }));
+  radio.addEventListener('change', () => navigate({ mode: radio.value, page: 1 }));
 }
-$('from').addEventListener('change', () => update({ from: $('from').value, page: 1 }));
-$('to').addEventListener('change', () => update({ to: $('to').value, page: 1 }));
-$('sort').addEventListener('change', () => update({ sort: $('sort').value, page: 1 }));
-$('clear').addEventListener('click', () => update({ ...Object.fromEntries(FILTERS.map((name) => [name, []])), role: '', from: '', to: '', page: 1 }));
-$('prev').addEventListener('click', () => {
-  update({ page: state.page - 1 });
-  $('results').focus();
+$('from').addEventListener('change', () => navigate({ from: $('from').value, page: 1 }));
+$('to').addEventListener('change', () => navigate({ to: $('to').value, page: 1 }));
+$('sort').addEventListener('change', () => navigate({ sort: $('sort').value, page: 1 }));
+$('clear').addEventListener('click', clearFilters);
+for (const [id, step] of [['prev', -1], ['next', 1]]) {
+  $(id).addEventListener('click', () => {
+    navigate({ page: state.page + step });
+    $('results').focus();
+  });
+}
+
+// A click anywhere on a hit card opens its session, unless it selects text; the link inside the card
+// is what the keyboard reaches (Enter) and what a middle or Ctrl-click opens in a new tab.
+$('hits').addEventListener('click', (event) => {
+  const card = event.target.closest('.hit');
+  const link = card?.querySelector('a.hit-link');
+  if (!link) return;
+  if (event.target.closest('a') === link) {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+  } else if (event.target.closest('a, button') || String(getSelection()) !== '') {
+    return;
+  }
+  openSession(link.dataset.session, link.dataset.turn, link);
 });
-$('next').addEventListener('click', () => {
-  update({ page: state.page + 1 });
-  $('results').focus();
-});
+
 $('session-close').addEventListener('click', () => $('session').close());
-$('session').addEventListener('close', () => {
-  if (state.session) update({ session: '', turn: '' });
+// Escape, ✕, and a click on the backdrop (outside the dialog's box) all close it.
+$('session').addEventListener('click', (event) => {
+  if (event.target !== $('session')) return;
+  const box = $('session').getBoundingClientRect();
+  const inside = event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
+  if (!inside) $('session').close();
 });
+$('session').addEventListener('close', () => {
+  closeSession();
+  restoreFocus();
+});
+
+$('filters-toggle').addEventListener('click', () => setDrawer(!drawerOpen()));
+for (const id of ['filters-close', 'filters-done', 'drawer-backdrop']) $(id).addEventListener('click', () => setDrawer(false));
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && drawerOpen()) {
+    event.preventDefault();
+    setDrawer(false);
+  }
+});
+narrow.addEventListener('change', () => {
+  if (!narrow.matches && drawerOpen()) setDrawer(false, { focus: false });
+});
+
+$('notice-close').addEventListener('click', () => showNotice(''));
+
+// "/" jumps to the search box, as on most search pages, unless the key is being typed somewhere.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  if (event.target.closest?.('input, textarea, select, [contenteditable]') || $('session').open || drawerOpen()) return;
+  event.preventDefault();
+  $('q').focus();
+  $('q').select();
+});
+
 $('key-form').addEventListener('submit', (event) => {
   event.preventDefault();
   sessionStorage.setItem('apiKey', $('api-key').value);
   $('key-form').hidden = true;
+  searched = '';
   render();
 });
+
 window.addEventListener('popstate', () => {
   state = readState();
   render();

@@ -4,14 +4,18 @@ import { defineRoute } from '../define-route.js';
 import type { ApiRoute } from '../route.js';
 
 /**
- * The search page at `/`: three static files, read once at start. The same relative path reaches
- * `public/` from `src/http/routes` (tsx) and from `dist/http/routes` (built).
+ * The search page at `/`: static files (the page, its style, and its script as a few ES modules), read
+ * once at start. The same relative path reaches `public/` from `src/http/routes` (tsx) and from
+ * `dist/http/routes` (built).
  */
 const PUBLIC_DIR = new URL('../../../public/', import.meta.url);
 
 const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'facets.js': 'text/javascript; charset=utf-8',
+  'session.js': 'text/javascript; charset=utf-8',
+  'util.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 
@@ -55,7 +59,7 @@ export const uiRoutes: ApiRoute[] = [
     {
       method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the search page',
       // Any other name is a 404, as for any file that is not there.
-      params: { file: z.string().describe('`app.js` or `style.css`') },
+      params: { file: z.string().describe('`style.css`, or a module of the page: `app.js`, `facets.js`, `session.js`, `util.js`') },
       responses: { 200: { description: 'JavaScript or CSS', contentType: ['text/javascript', 'text/css'] } },
     },
     () => {

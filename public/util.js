@@ -1,0 +1,91 @@
+// What the page's modules share: building DOM, calling the API, and how numbers, durations and times
+// read. Every time the page shows or sends is in the browser's time zone, and the page says which.
+
+export const $ = (id) => document.getElementById(id);
+
+export const el = (tag, { dataset, attrs, ...props } = {}, children = []) => {
+  const node = Object.assign(document.createElement(tag), props);
+  Object.assign(node.dataset, dataset);
+  for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
+  for (const child of [].concat(children)) if (child != null && child !== false) node.append(child);
+  return node;
+};
+
+export async function api(path, params, signal) {
+  const headers = { accept: 'application/json' };
+  const key = sessionStorage.getItem('apiKey');
+  if (key) headers.authorization = `Bearer ${key}`;
+  const query = params?.toString();
+  const response = await fetch(`${path}${query ? `?${query}` : ''}`, { headers, signal });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dayOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** An instant from the API (ISO, UTC) as the browser's local date and time. */
+export const formatDate = (iso) => (iso ? dateTime.format(new Date(iso)) : '');
+
+/** A picker's day as the page shows it in a chip ("Nov 30, 2025"). */
+export const formatDay = (day) => {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  return parts ? dayOnly.format(new Date(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]))) : day;
+};
+
+const pad = (n, width = 2) => String(Math.abs(n)).padStart(width, '0');
+
+function isoWithOffset(date) {
+  const offset = -date.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}${zone}`;
+}
+
+/**
+ * A picker's day (YYYY-MM-DD) as the first (`from`) or last (`to`) instant of that day in the browser's
+ * time zone, ISO with its offset: the API reads a bare date as a UTC day, which is not the day the page
+ * shows. Anything else (a date-time or Unix seconds from a shared link) is sent as it is.
+ */
+export function localDayBound(day, bound) {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!parts) return day;
+  const [year, month, date] = [Number(parts[1]), Number(parts[2]) - 1, Number(parts[3])];
+  // The next midnight less a millisecond, not 23:59:59.999: a day is not 24 hours when clocks change.
+  const instant = bound === 'from' ? new Date(year, month, date) : new Date(new Date(year, month, date + 1).getTime() - 1);
+  return isoWithOffset(instant);
+}
+
+/** Seconds into a session, as a player shows them: 0:31, 1:02:05. */
+export function formatOffset(seconds) {
+  if (seconds == null) return '';
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${s}` : `${m}:${s}`;
+}
+
+/** A length of time: "42 s", "3 min 5 s", "25 min", "11 h 52 min" (never "0 min"). */
+export function formatDuration(seconds) {
+  if (seconds == null) return '–';
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h} h ${m} min`;
+  return m < 10 && s > 0 ? `${m} min ${s} s` : `${m} min`;
+}
+
+export const formatNumber = (n) => (n == null ? '–' : n.toLocaleString());
+
+export const plural = (n, word) => `${formatNumber(n)} ${word}${n === 1 ? '' : 's'}`;
+
+export const roleLabel = (role) => el('span', { className: `role role-${role}`, textContent: role });
