@@ -29,6 +29,7 @@ describe('loadConfig defaults (CONTRACT §2)', () => {
       sourceRps: 10,
       sourceConcurrency: 4,
       syncIntervalSeconds: 3600,
+      webhookRetrySeconds: 30,
       apiKeysFile: undefined,
       logLevel: 'info',
     });
@@ -63,6 +64,7 @@ describe('loadConfig values', () => {
       SOURCE_RPS: '2.5',
       SOURCE_CONCURRENCY: '8',
       SYNC_INTERVAL_SECONDS: '0',
+      WEBHOOK_RETRY_SECONDS: '5',
       API_KEYS_FILE: '/etc/ts/keys.json',
       LOG_LEVEL: 'debug',
     });
@@ -86,6 +88,7 @@ describe('loadConfig values', () => {
       sourceRps: 2.5,
       sourceConcurrency: 8,
       syncIntervalSeconds: 0,
+      webhookRetrySeconds: 5,
       apiKeysFile: '/etc/ts/keys.json',
       logLevel: 'debug',
     });
@@ -142,6 +145,7 @@ describe('loadConfig rejections name the variable', () => {
     ['SOURCE_CONCURRENCY', '1000'],
     ['SYNC_INTERVAL_SECONDS', '-1'],
     ['SYNC_INTERVAL_SECONDS', 'hourly'],
+    ['WEBHOOK_RETRY_SECONDS', '0'],
     ['LOG_LEVEL', 'verbose'],
     ['LOG_LEVEL', 'INFO'],
     ['INDEX_PREFIX', 'has space'],
