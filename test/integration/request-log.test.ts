@@ -63,7 +63,7 @@ describe('access log', () => {
     lines.length = 0;
     const refused = await app.request(`/v1/search/turns?q=${encodeURIComponent(SECRET_QUERY)}`, { headers: { 'x-api-key': 'stolen-key-0123456789-abcdef' } });
     expect(refused.status).toBe(401);
-    const invalid = await app.request(`/v1/sessions/sess_private_42?q=${encodeURIComponent(SECRET_QUERY)}`, { headers: { 'x-api-key': KEY } });
+    const invalid = await app.request(`/v1/sessions/sess_private_42?filter=${encodeURIComponent(SECRET_QUERY)}`, { headers: { 'x-api-key': KEY } });
     expect(invalid.status).toBe(400);
     expect(accessLines().map(({ route, status }) => ({ route, status }))).toEqual([
       { route: '/v1/search/turns', status: 401 },

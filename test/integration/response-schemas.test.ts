@@ -188,6 +188,22 @@ describe('answers match their declared schemas', () => {
     await call('DELETE', '/v1/forgotten-clients/:externalClientId', `/v1/forgotten-clients/${client}`);
   });
 
+  it('makes, reads, changes and deletes a tracker, with its matches, trend and deliveries', async () => {
+    const body = { name: 'thanks', search: 'q=thank&role=user', webhookUrl: 'http://127.0.0.1:9/hook', threshold: { sessionsPerDay: 1 } };
+    const made = await call('POST', '/v1/trackers', '/v1/trackers', json(body));
+    expect(made).toMatchObject({ name: 'thanks', secret: expect.any(String) });
+    await call('POST', '/v1/trackers', '/v1/trackers', json({ name: 'x', search: 'page=2' }));
+    expect((await call('GET', '/v1/trackers', '/v1/trackers')).trackers).toHaveLength(1);
+    await call('GET', '/v1/trackers/:id', `/v1/trackers/${made.id}`);
+    await call('GET', '/v1/trackers/:id', '/v1/trackers/trk_0000000000000000');
+    await call('PATCH', '/v1/trackers/:id', `/v1/trackers/${made.id}`, json({ webhookUrl: null, rotateSecret: true }));
+    await call('PATCH', '/v1/trackers/:id', `/v1/trackers/${made.id}`, json({ threshold: null }));
+    expect((await call('GET', '/v1/trackers/:id/matches', `/v1/trackers/${made.id}/matches?hitsPerPage=5`)).totalHits).toBeGreaterThan(0);
+    expect((await call('GET', '/v1/trackers/:id/trend', `/v1/trackers/${made.id}/trend?interval=week`)).buckets.length).toBeGreaterThan(0);
+    await call('GET', '/v1/trackers/:id/deliveries', `/v1/trackers/${made.id}/deliveries`);
+    await call('DELETE', '/v1/trackers/:id', `/v1/trackers/${made.id}`);
+  });
+
   it('describes itself, and serves its pages and metrics with their declared types', async () => {
     await call('GET', '/openapi.json', '/openapi.json');
     await call('GET', '/docs', '/docs');
