@@ -168,16 +168,82 @@ describe('trackers', () => {
     expect(matches.body.hits.map((hit: Json) => [hit.sessionId, hit.turnIndex])).toEqual(search.body.hits.map((hit: Json) => [hit.sessionId, hit.turnIndex]));
   });
 
+  it('trend the whole history per UTC day and week, counted as the same search counts it', async () => {
+    const all: Json[] = [];
+    for (let page = 1; ; page++) {
+      const { body } = await call('GET', `/v1/trackers/${tracker.id}/matches?hitsPerPage=100&page=${page}`);
+      all.push(...body.hits);
+      if (page >= body.totalPages) break;
+    }
+    const perDay = new Map<string, { turns: number; sessions: Set<string> }>();
+    for (const hit of all) {
+      const day = (hit.timestamp as string).slice(0, 10);
+      const entry = perDay.get(day) ?? { turns: 0, sessions: new Set<string>() };
+      entry.turns++;
+      entry.sessions.add(hit.sessionId);
+      perDay.set(day, entry);
+    }
+    const { body: daily } = await call('GET', `/v1/trackers/${tracker.id}/trend?interval=day`);
+    const nonEmpty = daily.buckets.filter((bucket: Json) => bucket.turns > 0);
+    expect(Object.fromEntries(nonEmpty.map((b: Json) => [b.start, [b.turns, b.sessions]]))).toEqual(
+      Object.fromEntries([...perDay].map(([day, { turns, sessions }]) => [day, [turns, sessions.size]])),
+    );
+    // Consecutive days from the first match to the last, empty ones included.
+    const days = daily.buckets.map((bucket: Json) => Date.parse(bucket.start) / 86_400_000);
+    expect(days).toEqual(days.map((_: number, i: number) => days[0] + i));
+    // A day's count is the turn search's count for that day.
+    for (const bucket of nonEmpty.slice(0, 5)) {
+      const search = await call('GET', `/v1/search/turns?q=${encodeURIComponent(`"${PHRASE}"`)}&from=${bucket.start}&to=${bucket.start}&hitsPerPage=1`);
+      expect(search.body.totalHits, bucket.start).toBe(bucket.turns);
+    }
+    const { body: weekly } = await call('GET', `/v1/trackers/${tracker.id}/trend?interval=week`);
+    expect(weekly.buckets.every((bucket: Json) => new Date(bucket.start).getUTCDay() === 1)).toBe(true);
+    expect(weekly.buckets.reduce((sum: number, b: Json) => sum + b.turns, 0)).toBe(all.length);
+    // A window: only its days, however far the history goes.
+    const [first, last] = [nonEmpty[0].start, nonEmpty.at(-1).start];
+    const { body: window } = await call('GET', `/v1/trackers/${tracker.id}/trend?from=${first}&to=${first}`);
+    expect(window.buckets).toEqual([nonEmpty[0]]);
+    expect((await call('GET', `/v1/trackers/${tracker.id}/trend?from=${last}&to=${first}`)).status).toBe(first === last ? 200 : 400);
+    expect((await call('GET', `/v1/trackers/${tracker.id}/trend?interval=month`)).body.error.message).toBe("Invalid 'interval': expected day or week");
+  });
+
+  it('send one threshold webhook for a day with more matching sessions than allowed, and mark it', async () => {
+    const day = Math.floor(upstream.newestCreatedAt() / 86_400) + 2;
+    const before = new Set(upstream.ids());
+    upstream.derive([day * 86_400 + 3_600, day * 86_400 + 7_200, day * 86_400 + 10_800]);
+    const ids = upstream.ids().filter((id) => !before.has(id));
+    const word = ids
+      .map((id) => new Set(upstream.transcripts()[id]!.flatMap((line) => line.slice(line.indexOf(': ') + 2).toLowerCase().match(/[a-z]{4,}/g) ?? [])))
+      .reduce((common, words) => new Set([...common].filter((w) => words.has(w))))
+      .values()
+      .next().value as string;
+    const made = await call('POST', '/v1/trackers', { name: 'Busy day', search: `q=${encodeURIComponent(`"${word}"`)}`, webhookUrl: receiver.url, threshold: { sessionsPerDay: 2 } });
+    await sync();
+    await trackers.settle();
+    const threshold = receiver.received.map((webhook) => JSON.parse(webhook.body) as Json).filter((body) => body.tracker.id === made.body.id && body.threshold);
+    const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    expect(threshold).toEqual([{ deliveryId: expect.any(String), tracker: { id: made.body.id, name: 'Busy day' }, threshold: { day: date, sessions: 3, sessionsPerDay: 2 }, matches: [] }]);
+    const { body } = await call('GET', `/v1/trackers/${made.body.id}/trend?from=${date}&to=${date}`);
+    expect(body.buckets).toEqual([{ start: date, turns: expect.any(Number), sessions: 3, aboveThreshold: true }]);
+  });
+
   it('retry a failing receiver with backoff until it takes the delivery, and log every attempt', async () => {
     const { ids, word } = deriveSessions(3);
     const made = await call('POST', '/v1/trackers', { name: 'Said by users', search: `q=${encodeURIComponent(`"${word}"`)}&role=user`, webhookUrl: receiver.url });
     receiver.failNext(3);
     trackers.start();
     await sync();
-    await until(async () => (await call('GET', `/v1/trackers/${made.body.id}/deliveries?status=delivered`)).body.totalHits > 0, 'a delivery after three failures');
-    const log = (await call('GET', `/v1/trackers/${made.body.id}/deliveries`)).body;
-    expect(log.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 4, lastStatus: 204, lastError: null, type: 'matches' });
-    expect(log.deliveries[0].sessionIds.every((id: string) => ids.includes(id))).toBe(true);
+    const log = async (id: string, status = '') => (await call('GET', `/v1/trackers/${id}/deliveries?hitsPerPage=100${status}`)).body;
+    const everyTracker = async () => ((await call('GET', '/v1/trackers')).body.trackers as Json[]).map((t) => t.id as string);
+    const pending = async () => (await Promise.all((await everyTracker()).map(async (id) => (await log(id, '&status=pending')).totalHits))).reduce((a, b) => a + b, 0);
+    await until(async () => (await log(made.body.id, '&status=delivered')).totalHits > 0 && (await pending()) === 0, 'every delivery, after three failures');
+    const { deliveries } = await log(made.body.id);
+    expect(deliveries.every((d: Json) => d.status === 'delivered' && d.lastStatus === 204 && d.lastError === null && d.type === 'matches')).toBe(true);
+    expect(deliveries.flatMap((d: Json) => d.sessionIds).every((id: string) => ids.includes(id))).toBe(true);
+    // The receiver's three failures fell on first attempts (of whichever trackers matched); each was retried until it went through.
+    const all = (await Promise.all((await everyTracker()).map(async (id) => (await log(id)).deliveries as Json[]))).flat();
+    expect(all.reduce((sum, d) => sum + d.attempts - 1, 0)).toBe(3);
+    expect(all.every((d) => d.status === 'delivered')).toBe(true);
     const text = await metrics.registry.metrics();
     expect(sampleValue(parseSamples(text), 'transcript_search_webhook_deliveries_total', { outcome: 'retry' })).toBe(3);
     expect(sampleValue(parseSamples(text), 'transcript_search_webhook_deliveries_total', { outcome: 'delivered' })).toBeGreaterThan(0);
