@@ -91,13 +91,14 @@ export const sessionsSettings: Settings = {
 
 /**
  * The service's own records (checkpoints, forgotten clients, trackers, their matches, pending
- * arrivals and webhook deliveries): found by kind and owner, deliveries by when they are due.
- * `clientKeys` names the clients whose text a record holds, so a forget can find every such record.
+ * arrivals and webhook deliveries): found by kind and owner, deliveries by when they are due. A record
+ * holding a session's words carries the session's exact keys, as the data indexes do, so deleting
+ * sessions by a filter on those keys deletes such records with the same filter (ingest/delete.ts).
  */
 export const stateSettings: Settings = {
   searchableAttributes: [],
   filterableAttributes: [
-    { attributePatterns: ['kind', 'source', 'trackerId', 'status', 'clientKeys'], features: equalityOnly },
+    { attributePatterns: ['kind', 'source', 'trackerId', 'status', 'sessionKey', 'companionKey', 'clientKey', 'tenantKey'], features: equalityOnly },
     { attributePatterns: ['createdAt', 'nextAttemptAt'], features: numeric },
   ],
   sortableAttributes: ['createdAt', 'nextAttemptAt'],

@@ -6,11 +6,17 @@ import type { Scope } from '../model.js';
 export type Deleted = { sessions: number; turns: number };
 
 /**
- * Deletes the sessions and turns an exact filter matches (one on fields both indexes carry), waits
- * until the deletion is visible, and returns how many went and the engine tasks that did it.
+ * Deletes the sessions and turns an exact filter matches (one on the keys every index carries), and
+ * the records of the state index holding their words (tracker matches and webhook deliveries carry
+ * the same keys), waits until the deletion is visible, and returns how many sessions and turns went
+ * and the engine tasks that did it.
  */
 export async function deleteWhere(engine: EngineClient, names: IndexNames, filter: string): Promise<Deleted & { taskUids: number[] }> {
-  const taskUids = await Promise.all([engine.deleteDocumentsByFilter(names.turns, filter), engine.deleteDocumentsByFilter(names.sessions, filter)]);
+  const taskUids = await Promise.all([
+    engine.deleteDocumentsByFilter(names.turns, filter),
+    engine.deleteDocumentsByFilter(names.sessions, filter),
+    engine.deleteDocumentsByFilter(names.state, filter),
+  ]);
   const [turns, sessions] = await Promise.all(taskUids.map((task) => engine.waitForTask(task)));
   const deleted = (task: typeof turns) => Number(task?.details?.deletedDocuments ?? 0);
   return { sessions: deleted(sessions), turns: deleted(turns), taskUids };

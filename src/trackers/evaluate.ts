@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { EngineClient } from '../engine/client.js';
-import { dayOf, exactKey } from '../engine/documents.js';
+import { dayOf, exactKey, exactKeyOrNull } from '../engine/documents.js';
 import { EngineError } from '../errors.js';
 import { markedHtml } from '../engine/highlight.js';
 import type { IndexNames } from '../engine/indexes.js';
@@ -59,10 +59,17 @@ type ArrivalRecord = {
   status: 'announced' | 'pending' | 'done';
 };
 
-type MatchRecord = { id: string; kind: 'match'; trackerId: string; sessionId: string; clientKeys: string[]; turns: number[] };
+/**
+ * Whose words a record holds, as the exact keys the data indexes carry: a deletion of sessions (by id,
+ * client, companion or tenant; ingest/delete.ts) applies the same filter here and takes the records
+ * with them.
+ */
+type Owner = { sessionKey: string; companionKey: string | null; clientKey: string | null; tenantKey: string | null };
+
+type MatchRecord = Owner & { id: string; kind: 'match'; trackerId: string; sessionId: string; turns: number[] };
 
 /** A webhook waiting to be sent, or sent, or given up on: the delivery log is these records. */
-export type DeliveryRecord = {
+export type DeliveryRecord = Partial<Owner> & {
   id: string;
   kind: 'delivery';
   trackerId: string;
@@ -78,8 +85,6 @@ export type DeliveryRecord = {
   lastError: string | null;
   matchCount: number;
   sessionIds: string[];
-  /** The clients whose words the body holds: a forget deletes the record with them. */
-  clientKeys: string[];
   /** The exact bytes to send (and sign); dropped once delivered. */
   body: string | null;
 };
@@ -207,13 +212,12 @@ export class TrackerEvaluator {
       const added = turns.filter((hit) => !known.has(hit.turnIndex));
       if (added.length === 0) continue;
       fresh.push(...added);
-      const clientId = turns[0]!.externalClientId;
       const record: MatchRecord = {
         id: matchRecordId(tracker.id, sessionId),
         kind: 'match',
         trackerId: tracker.id,
         sessionId,
-        clientKeys: clientId === null ? [] : [exactKey(clientId)],
+        ...ownerOf(turns[0]!),
         turns: [...known, ...added.map((hit) => hit.turnIndex)].sort((a, b) => a - b),
       };
       writes.push(record);
@@ -256,27 +260,33 @@ export class TrackerEvaluator {
   }
 }
 
-/** New matches → deliveries of at most MATCHES_PER_DELIVERY turns, one client's turns per delivery (so a forget can delete them whole). */
+/**
+ * New matches → deliveries of one session's turns each (at most MATCHES_PER_DELIVERY): a session's
+ * words go and are deleted together, whoever's they are.
+ */
 function matchDeliveries(tracker: Tracker, fresh: TurnHit[]): DeliveryRecord[] {
-  const byClient = new Map<string | null, TurnHit[]>();
-  for (const hit of fresh) byClient.set(hit.externalClientId, [...(byClient.get(hit.externalClientId) ?? []), hit]);
+  const bySession = new Map<string, TurnHit[]>();
+  for (const hit of fresh) bySession.set(hit.sessionId, [...(bySession.get(hit.sessionId) ?? []), hit]);
   const deliveries: DeliveryRecord[] = [];
-  for (const hits of byClient.values()) {
-    hits.sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.turnIndex - b.turnIndex));
+  for (const hits of bySession.values()) {
+    hits.sort((a, b) => a.turnIndex - b.turnIndex);
     for (let i = 0; i < hits.length; i += MATCHES_PER_DELIVERY) {
       const chunk = hits.slice(i, i + MATCHES_PER_DELIVERY);
       // The same matches make the same id: two processes evaluating one arrival write one delivery.
       const id = deliveryId(tracker.id, chunk.map((hit) => `${hit.sessionId}\u0000${hit.turnIndex}`));
-      deliveries.push(deliveryRecord(tracker, id, 'matches', chunk, {}));
+      deliveries.push({ ...deliveryRecord(tracker, id, 'matches', chunk, {}), ...ownerOf(chunk[0]!) });
     }
   }
   return deliveries;
 }
 
+function ownerOf(hit: TurnHit): Owner {
+  return { sessionKey: exactKey(hit.sessionId), companionKey: exactKeyOrNull(hit.companionId), clientKey: exactKeyOrNull(hit.externalClientId), tenantKey: exactKeyOrNull(hit.tenantId) };
+}
+
 function deliveryRecord(tracker: Tracker, id: string, type: DeliveryRecord['type'], hits: TurnHit[], extra: Record<string, unknown>): DeliveryRecord {
   const now = Date.now();
   const matches = hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) }));
-  const clients = [...new Set(hits.map((hit) => hit.externalClientId).filter((client): client is string => client !== null))];
   return {
     id,
     kind: 'delivery',
@@ -292,7 +302,6 @@ function deliveryRecord(tracker: Tracker, id: string, type: DeliveryRecord['type
     lastError: null,
     matchCount: hits.length,
     sessionIds: [...new Set(hits.map((hit) => hit.sessionId))],
-    clientKeys: clients.map(exactKey),
     body: JSON.stringify({ deliveryId: id, tracker: { id: tracker.id, name: tracker.name }, ...extra, matches }),
   };
 }

@@ -111,4 +111,17 @@ describe('trackers within scopes', () => {
     const sent = receiver.received.flatMap((webhook) => JSON.parse(webhook.body).matches as Array<{ companionId: string; turnIndex: number }>);
     expect(sent.map((match) => [match.companionId, match.turnIndex])).toEqual([['comp_a', 1]]);
   });
+
+  it('keep nothing of a forgotten client: its matches and deliveries go with its sessions', async () => {
+    const { deliveries } = (await call('admin', 'GET', `/v1/trackers/${tracker.id}/deliveries`)).body;
+    expect(deliveries).toHaveLength(1);
+    const sessionId = deliveries[0].sessionIds[0] as string;
+    const client = (await call('admin', 'GET', `/v1/sessions/${sessionId}`)).body.externalClientId as string;
+    expect((await call('admin', 'DELETE', `/v1/clients/${client}`)).status).toBe(200);
+    expect((await call('admin', 'GET', `/v1/trackers/${tracker.id}/deliveries`)).body.deliveries).toEqual([]);
+    const { results } = await engine.client.fetchDocuments<{ kind: string; sessionId?: string }>(engine.names.state, { limit: 1_000 });
+    // The history the tracker found by searching was never recorded: no match record is left at all.
+    expect(results.filter((record) => record.kind === 'match')).toEqual([]);
+    expect(results.filter((record) => record.kind === 'tracker')).toHaveLength(1);
+  });
 });
