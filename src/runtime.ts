@@ -164,6 +164,11 @@ export function sourceFactories<Name extends string>(
 export function trackerService(client: EngineClient, names: IndexNames, config: Config, log: Logger, observer?: TrackerObserver): TrackerService {
   return new TrackerService(
     { engine: client, names, log },
-    { retryBaseMs: config.webhookRetrySeconds * 1000, engineUrls: [client.url, ...(config.engine.publicUrl ? [config.engine.publicUrl] : [])], observer },
+    { retryBaseMs: config.webhookRetrySeconds * 1000, engineUrls: trackerEngineUrls(client, config), observer },
   );
+}
+
+/** Where tracker webhooks may never go: the engine, by the address this process uses and the one browsers use. */
+export function trackerEngineUrls(client: EngineClient, config: Config): string[] {
+  return [client.url, ...(config.engine.publicUrl ? [config.engine.publicUrl] : [])];
 }

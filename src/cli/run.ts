@@ -6,6 +6,7 @@ import type { Command, CommandContext } from './command.js';
 import { compactCommand } from './compact.js';
 import { demoCommand } from './demo.js';
 import { forgetCommand } from './forget.js';
+import { trackersCommand } from './trackers.js';
 import { importCommand } from './import.js';
 import type { CliIo } from './io.js';
 import { searchCommand } from './search.js';
@@ -18,7 +19,7 @@ import { commandHelp, overview, usageLine } from './usage.js';
 import { packageVersion } from './version.js';
 
 /** In the order the overview lists them. */
-const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
+const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, trackersCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
 
 /**
  * sysexits.h: the command line was wrong (EX_USAGE), the configuration was (EX_CONFIG), something
@@ -27,7 +28,8 @@ const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, 
 const EXIT_USAGE = 64;
 const EXIT_UNAVAILABLE = 69;
 const EXIT_CONFIG = 78;
-const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = { config_invalid: EXIT_CONFIG, port_unavailable: EXIT_UNAVAILABLE };
+// A bad request reaching here came from the command line (a tracker's search, a date), as a usage error would.
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = { bad_request: EXIT_USAGE, config_invalid: EXIT_CONFIG, port_unavailable: EXIT_UNAVAILABLE };
 
 /**
  * Runs one command and returns the exit code. `env` is the only source of configuration. Help, the

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, errorMessage, NotFoundError } from '../errors.js';
 import { scopeOf, scopeWithin, type Scope } from '../model.js';
 import { parseTrackerSearch, type TrackerSearch } from '../search/params.js';
+import { checkWebhookUrl } from './webhook-url.js';
 
 /*
  * Trackers: saved turn searches that watch what arrives. They are records in the state index, beside
@@ -44,6 +45,28 @@ export function checkName(name: string): string {
     throw new BadRequestError(`Invalid 'name': expected 1 to ${MAX_NAME_CHARS} printable characters`);
   }
   return trimmed;
+}
+
+/**
+ * A definition (or the part of one a change sets), checked: a printable name, a search that parses as
+ * a turn search's text and filters, a webhook URL that may be used (`engineUrls`: the addresses it may
+ * never point at). Returns it with the name trimmed and the URL normalised.
+ */
+export async function checkDefinition<D extends Partial<TrackerDefinition>>(definition: D, engineUrls: readonly string[]): Promise<D> {
+  const checked = { ...definition };
+  if (definition.name !== undefined) checked.name = checkName(definition.name);
+  if (definition.search !== undefined) {
+    try {
+      trackerSearch({ search: definition.search });
+    } catch (error) {
+      throw new BadRequestError(`Invalid 'search': ${errorMessage(error)}`);
+    }
+  }
+  if (definition.webhookUrl) checked.webhookUrl = await checkWebhookUrl(definition.webhookUrl, engineUrls);
+  if (definition.threshold && !(Number.isInteger(definition.threshold.sessionsPerDay) && definition.threshold.sessionsPerDay >= 1)) {
+    throw new BadRequestError(`Invalid 'threshold.sessionsPerDay': expected a whole number from 1`);
+  }
+  return checked;
 }
 
 const documentId = (trackerId: string) => `tracker-${trackerId}`;

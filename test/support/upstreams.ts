@@ -17,6 +17,8 @@ export type Upstream = {
   factory: SourceFactory;
   /** Sessions per list page the source client asks for. */
   pageSize: number;
+  /** The variables that point a CLI process at this fake. */
+  env: Record<string, string>;
   /** What the fake serves now, as transcripts: the truth an index must equal. */
   transcripts(): Transcripts;
   /** Served session ids, newest first. */
@@ -49,6 +51,7 @@ export async function agentsUpstream(options: { limit?: number; withhold?: numbe
   return {
     source: 'agents',
     factory: agentsFactory(fake),
+    env: { AGENTS_API_KEY: fake.apiKey, AGENTS_BASE_URL: fake.url, AGENTS_LIST_PATH: fake.listPath, AGENTS_DETAIL_PATH: fake.detailPath },
     pageSize: 200,
     transcripts: () => agentTranscripts(served()),
     ids: () => served().map((record) => record.session_id),
@@ -89,6 +92,7 @@ export async function napsterUpstream(options: { limit: number; withhold?: numbe
   return {
     source: 'napster',
     factory: napsterFactory(fake),
+    env: { NAPSTER_API_KEY: fake.apiKey, NAPSTER_BASE_URL: fake.url },
     pageSize: 100,
     transcripts: () => napsterTranscripts(served()),
     ids: () => served().map((record) => record.id),

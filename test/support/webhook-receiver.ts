@@ -2,8 +2,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local webhook receiver: records every request it gets (headers and raw body), and answers 204, or
- * 500 for the next `failures` requests, or never (`hang`), as a test needs.
+ * A local webhook receiver: records every request it answers (headers and raw body) with 204, and
+ * answers 500 to the next `failures` requests, or holds requests without answering (`hang`), as a
+ * test needs.
  */
 export type ReceivedWebhook = { headers: IncomingHttpHeaders; body: string };
 
@@ -12,8 +13,10 @@ export type WebhookReceiver = {
   received: ReceivedWebhook[];
   /** Requests answered 500 before the receiver recovers. */
   failNext(count: number): void;
-  /** Holds every request without answering until `hang(false)`. */
+  /** Holds every request unanswered (and unrecorded) until `hang(false)`, which drops the held ones. */
   hang(on: boolean): void;
+  /** Requests held now. */
+  held(): number;
   close(): Promise<void>;
 };
 
@@ -35,7 +38,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
         response.writeHead(204).end();
       };
-      if (hanging) held.push(answer);
+      if (hanging) held.push(() => response.destroy());
       else answer();
     });
   });
@@ -46,8 +49,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     failNext: (count) => (failures = count),
     hang: (on) => {
       hanging = on;
-      if (!on) held.splice(0).forEach((answer) => answer());
+      if (!on) held.splice(0).forEach((drop) => drop());
     },
+    held: () => held.length,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,9 +6,8 @@ import { parseTime, trackerSearchRequest } from '../../search/params.js';
 import { isoTime } from '../../search/present.js';
 import { searchTurns } from '../../search/turns.js';
 import type { DeliveryRecord } from '../../trackers/evaluate.js';
-import { checkName, trackerSearch, TrackerStore, type Tracker, type TrackerDefinition } from '../../trackers/store.js';
+import { checkDefinition, trackerSearch, TrackerStore, type Tracker } from '../../trackers/store.js';
 import { trackerTrend } from '../../trackers/trend.js';
-import { checkWebhookUrl } from '../../trackers/webhook-url.js';
 import type { Caller } from '../api-keys.js';
 import { defineRoute } from '../define-route.js';
 import type { RouteDeps } from '../env.js';
@@ -77,21 +76,6 @@ function view(tracker: Tracker, caller: Caller) {
   return { ...rest, hasWebhook: webhookUrl !== null, ...(caller.role === 'admin' ? { webhookUrl } : {}) };
 }
 
-/** A definition as given, checked: the search parses, the URL is one a webhook may go to. */
-async function checked(deps: RouteDeps, definition: Partial<TrackerDefinition>): Promise<Partial<TrackerDefinition>> {
-  const result: Partial<TrackerDefinition> = { ...definition };
-  if (definition.name !== undefined) result.name = checkName(definition.name);
-  if (definition.search !== undefined) {
-    try {
-      trackerSearch({ search: definition.search });
-    } catch (error) {
-      throw new BadRequestError(`Invalid 'search': ${errorMessage(error)}`);
-    }
-  }
-  if (definition.webhookUrl) result.webhookUrl = await checkWebhookUrl(definition.webhookUrl, engineUrls(deps));
-  return result;
-}
-
 /** The store on the API's own engine client: a request fails fast (503) while the engine is down. */
 const stores = new WeakMap<RouteDeps, TrackerStore>();
 function trackers(deps: RouteDeps): TrackerStore {
@@ -113,9 +97,9 @@ export const trackerRoutes: ApiRoute[] = [
     },
     (deps) => async (c, { caller }) => {
       const body = await readJsonBody(c, CreateBody, CREATE_EXPECTED);
-      const definition = await checked(deps, body);
+      const definition = await checkDefinition({ ...body, webhookUrl: body.webhookUrl ?? null, threshold: body.threshold ?? null }, engineUrls(deps));
       const tracker = await trackers(deps).create(
-        { name: definition.name!, search: body.search, webhookUrl: definition.webhookUrl ?? null, threshold: body.threshold ?? null },
+        definition,
         scopeOf(caller),
         caller.name,
       );
@@ -152,7 +136,7 @@ export const trackerRoutes: ApiRoute[] = [
       const tracker = await trackers(deps).get(params.id, caller);
       const body = await readJsonBody(c, PatchBody, 'a JSON object with any of name, search, webhookUrl, threshold, rotateSecret');
       const { rotateSecret, ...changes } = body;
-      const updated = await trackers(deps).update(tracker, { ...(await checked(deps, changes)), rotateSecret });
+      const updated = await trackers(deps).update(tracker, { ...(await checkDefinition(changes, engineUrls(deps))), rotateSecret });
       return c.json({ ...view(updated, caller), ...(rotateSecret ? { secret: updated.secret } : {}) }, 200);
     },
   ),
