@@ -21,6 +21,7 @@ import { startRelay } from './relay-process.js';
 import { startServe } from './serve-process.js';
 import { runSyncCommand } from './sync-process.js';
 import { measureThroughput } from './throughput.js';
+import { createTrackers, TRACKER_COUNT } from './trackers.js';
 
 /**
  * `npm run bench`: one engine, one run, every number side by side with its reference (see issue 7 and
@@ -71,6 +72,27 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
     sourceConcurrency: options.sourceConcurrency,
   }).finally(() => upstream.close());
   await assertCounts(engine.client, indexNames(syncPrefix), corpus.total, corpus.turns, 'sync');
+
+  // The same sync with trackers to evaluate on every batch it writes (at 1× only: the cost is a ratio).
+  let tracked: ScaleResult['tracked'];
+  if (scale === 1) {
+    progress(`${scale}×: sync command with ${TRACKER_COUNT} trackers`);
+    const trackedPrefix = `tracked_${scale}x_`;
+    const trackers = await createTrackers(engine.client, indexNames(trackedPrefix));
+    const trackedUpstream = await startReplicaUpstream(corpus);
+    const trackedSync = await runSyncCommand({
+      engine: engine.client,
+      engineUrl: engine.url,
+      masterKey: engine.masterKey,
+      enginePid: engine.pid,
+      prefix: trackedPrefix,
+      upstream: trackedUpstream,
+      sourceConcurrency: options.sourceConcurrency,
+    }).finally(() => trackedUpstream.close());
+    await assertCounts(engine.client, indexNames(trackedPrefix), corpus.total, corpus.turns, 'sync with trackers');
+    await deleteIndexes(engine.client, Object.values(indexNames(trackedPrefix)));
+    tracked = { trackers, sync: trackedSync, overhead: trackedSync.seconds / sync.seconds - 1 };
+  }
   return {
     scale,
     sessions: corpus.total,
@@ -81,6 +103,7 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
     sync,
     syncToLimit: sync.seconds / limit.seconds,
     syncToDefaultPush: sync.seconds / defaultPush.seconds,
+    tracked,
   };
 }
 

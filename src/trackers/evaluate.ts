@@ -21,9 +21,9 @@ import { sessionsOnDays } from './trend.js';
  * later one (`arrival >= N`; every turn carries the stamp of the batch that last wrote it, and stamps
  * grow with time), keeping the turns of the batch's sessions past what the index held before: a
  * session written again (a full sync, a revisit of one still open) adds only its new turns, and turns
- * that were searchable before a tracker existed are never sent as its news. Matches are recorded per
- * tracker and session, by turn, so no turn counts twice, whatever order arrivals are evaluated in; the
- * new ones become webhook deliveries. Records, deliveries and the arrival's "done" are one engine
+ * that were searchable before a tracker existed are never sent as its news. For a tracker with a
+ * webhook, matches are recorded per tracker and session, by turn, so no turn is sent twice, whatever
+ * order arrivals are evaluated in (or twice, after a crash); the new ones become webhook deliveries. Records, deliveries and the arrival's "done" are one engine
  * write: a crash before it leaves the arrival to be evaluated again, by this process or the next one.
  * An announced arrival never confirmed (its writer died around the queuing) is evaluated once
  * STALE_MS have passed, by the same rule.
@@ -199,6 +199,9 @@ export class TrackerEvaluator {
       (hit) => sessions.has(hit.sessionId) && hit.turnIndex >= (arrival.priorTurns[hit.sessionId] ?? 0),
     );
     if (hits.length === 0) return { writes: [], matched: 0 };
+    // Without a webhook nothing is sent, so nothing needs recording: what the index held before this
+    // batch is already left out above. (A webhook added later starts from the batches after it.)
+    if (tracker.webhookUrl === null) return { writes: [], matched: hits.length };
     const bySession = new Map<string, TurnHit[]>();
     for (const hit of hits) bySession.set(hit.sessionId, [...(bySession.get(hit.sessionId) ?? []), hit]);
     const ids = [...bySession.keys()].map((sessionId) => matchRecordId(tracker.id, sessionId));
@@ -222,7 +225,7 @@ export class TrackerEvaluator {
       };
       writes.push(record);
     }
-    if (fresh.length > 0 && tracker.webhookUrl !== null) {
+    if (fresh.length > 0) {
       writes.push(...matchDeliveries(tracker, fresh));
       if (tracker.threshold) writes.push(...(await this.#thresholdDeliveries(tracker, fresh)));
     }
