@@ -5,7 +5,8 @@
 import { FACETS, ROLES, countedFacets, renderFacets } from './facets.js';
 import { hitMeta, hitTurn, onHitClick, turnHit } from './hits.js';
 import { hideSession, showSession, wireSessionDialog } from './session.js';
-import { $, api, el, formatDay, formatDuration, formatNumber, localDayBound, plural, TIME_ZONE } from './util.js';
+import { clearFormError, describeSearch, readTrackerFields, secretPanel, showFormError, trackerFields } from './tracker-parts.js';
+import { $, api, apiSend, closeOnBackdrop, el, formatDay, formatDuration, formatNumber, localDayBound, plural, TIME_ZONE } from './util.js';
 
 const HITS_PER_PAGE = 20;
 const READY_POLL_MS = 1500;
@@ -285,6 +286,56 @@ function showNotice(text) {
   $('notice-text').textContent = text;
 }
 
+// ---- Save as tracker ----
+
+/** The search as a tracker keeps it: its text and filters, in either mode; never page, order or facets. */
+function trackerSearch(s) {
+  const params = new URLSearchParams();
+  if (s.q) params.set('q', s.q);
+  if (s.role.length === 1) params.set('role', s.role[0]);
+  for (const [name, value] of filterParams(s)) params.append(name, value);
+  return params.toString();
+}
+
+/** The search being saved: taken when the dialog opens, so typing behind it changes nothing. */
+let savingSearch = '';
+
+function openTrackerDialog() {
+  savingSearch = trackerSearch(state);
+  const form = $('tracker-form');
+  $('tracker-fields').replaceChildren(...trackerFields('tracker', { name: state.q.replace(/"/g, '').trim() }));
+  clearFormError(form);
+  form.hidden = false;
+  $('tracker-saved').hidden = true;
+  $('tracker-search').replaceChildren(describeSearch(savingSearch));
+  $('tracker-dates').hidden = !state.from && !state.to;
+  $('tracker-dialog').showModal();
+  $('tracker-name').focus();
+}
+
+async function saveTracker(event) {
+  event.preventDefault();
+  const form = $('tracker-form');
+  const submit = form.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  try {
+    const tracker = await apiSend('POST', '/v1/trackers', { ...readTrackerFields(form), search: savingSearch });
+    form.hidden = true;
+    const link = el('a', { href: `/trackers?tracker=${encodeURIComponent(tracker.id)}`, textContent: 'Open it on the trackers page' });
+    $('tracker-saved').replaceChildren(
+      el('p', { className: 'saved', attrs: { role: 'status' } }, ['Saved ', el('strong', { textContent: `“${tracker.name}”` }), '. ', link]),
+      secretPanel(tracker.secret, 'tracker-secret'),
+      el('div', { className: 'dialog-actions' }, el('button', { type: 'button', className: 'primary', textContent: 'Done', onclick: () => $('tracker-dialog').close() })),
+    );
+    $('tracker-saved').hidden = false;
+    $('tracker-secret').focus();
+  } catch (error) {
+    showFormError(form, error);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 // ---- Indexing: a first sync in progress ----
 
 let indexing = false;
@@ -356,6 +407,13 @@ wireSessionDialog(() => {
   restoreFocus();
 });
 
+$('save-tracker').addEventListener('click', openTrackerDialog);
+$('tracker-form').addEventListener('submit', saveTracker);
+for (const button of $('tracker-dialog').querySelectorAll('.dialog-close, .dialog-cancel')) button.addEventListener('click', () => $('tracker-dialog').close());
+closeOnBackdrop($('tracker-dialog'));
+// The secret is shown once: closing forgets it.
+$('tracker-dialog').addEventListener('close', () => $('tracker-saved').replaceChildren());
+
 $('filters-toggle').addEventListener('click', () => setDrawer(!drawerOpen()));
 for (const id of ['filters-close', 'filters-done', 'drawer-backdrop']) $(id).addEventListener('click', () => setDrawer(false));
 document.addEventListener('keydown', (event) => {
@@ -373,7 +431,7 @@ $('notice-close').addEventListener('click', () => showNotice(''));
 // "/" jumps to the search box, as on most search pages, unless the key is being typed somewhere.
 document.addEventListener('keydown', (event) => {
   if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-  if (event.target.closest?.('input, textarea, select, [contenteditable]') || $('session').open || drawerOpen()) return;
+  if (event.target.closest?.('input, textarea, select, [contenteditable]') || $('session').open || $('tracker-dialog').open || drawerOpen()) return;
   event.preventDefault();
   $('q').focus();
   $('q').select();

@@ -16,6 +16,7 @@ const ASSETS: Record<string, string> = {
   'facets.js': 'text/javascript; charset=utf-8',
   'hits.js': 'text/javascript; charset=utf-8',
   'session.js': 'text/javascript; charset=utf-8',
+  'tracker-parts.js': 'text/javascript; charset=utf-8',
   'util.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
@@ -61,7 +62,7 @@ export const uiRoutes: ApiRoute[] = [
       method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the pages',
       // Any other name is a 404, as for any file that is not there.
       params: {
-        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `facets.js`, `hits.js`, `session.js`, `util.js`'),
+        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `facets.js`, `hits.js`, `session.js`, `tracker-parts.js`, `util.js`'),
       },
       responses: { 200: { description: 'JavaScript or CSS', contentType: ['text/javascript', 'text/css'] } },
     },
