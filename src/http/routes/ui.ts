@@ -12,11 +12,13 @@ const PUBLIC_DIR = new URL('../../../public/', import.meta.url);
 
 const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
+  'trackers.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'facets.js': 'text/javascript; charset=utf-8',
   'hits.js': 'text/javascript; charset=utf-8',
   'session.js': 'text/javascript; charset=utf-8',
   'tracker-parts.js': 'text/javascript; charset=utf-8',
+  'trackers.js': 'text/javascript; charset=utf-8',
   'util.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
@@ -59,10 +61,21 @@ export const uiRoutes: ApiRoute[] = [
   ),
   defineRoute(
     {
+      method: 'get', path: '/trackers', tag: 'Page', access: 'open',
+      summary: "The trackers page: each tracker's recent counts and trend, its matches, deliveries, and changes to it",
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+    },
+    () => {
+      const page = loadAssets().get('trackers.html')!;
+      return () => serve(page);
+    },
+  ),
+  defineRoute(
+    {
       method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the pages',
       // Any other name is a 404, as for any file that is not there.
       params: {
-        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `facets.js`, `hits.js`, `session.js`, `tracker-parts.js`, `util.js`'),
+        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `facets.js`, `hits.js`, `session.js`, `tracker-parts.js`, `trackers.js`, `util.js`'),
       },
       responses: { 200: { description: 'JavaScript or CSS', contentType: ['text/javascript', 'text/css'] } },
     },
