@@ -48,11 +48,13 @@ let trackers;
 let shown = '';
 /** Said with the count once the list is loaded again ("Deleted “X”."). */
 let announcement = '';
+/** The list being fetched: a render that arrives meanwhile waits for the same answer. */
+let listing;
 
 async function render({ focus = true } = {}) {
   document.body.classList.toggle('has-selection', Boolean(state.tracker));
   for (const radio of document.querySelectorAll('input[name="interval"]')) radio.checked = radio.value === state.interval;
-  if (!trackers) await loadList();
+  if (!trackers) await (listing ??= loadList().finally(() => (listing = undefined)));
   for (const item of $('tracker-list').children) {
     const selected = item.dataset.tracker === state.tracker;
     item.classList.toggle('selected', selected);
