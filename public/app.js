@@ -3,8 +3,10 @@
 // adds nothing but <mark>; every other value is set as text.
 
 import { FACETS, ROLES, countedFacets, renderFacets } from './facets.js';
-import { hideSession, showSession } from './session.js';
-import { $, api, el, formatDate, formatDay, formatDuration, formatNumber, formatOffset, localDayBound, plural, roleLabel, TIME_ZONE } from './util.js';
+import { hitMeta, hitTurn, onHitClick, turnHit } from './hits.js';
+import { hideSession, showSession, wireSessionDialog } from './session.js';
+import { clearFormError, describeSearch, readTrackerFields, secretPanel, showFormError, trackerFields } from './tracker-parts.js';
+import { $, api, apiSend, closeOnBackdrop, el, formatDay, formatDuration, formatNumber, localDayBound, plural, TIME_ZONE } from './util.js';
 
 const HITS_PER_PAGE = 20;
 const READY_POLL_MS = 1500;
@@ -151,7 +153,7 @@ function showResult(result) {
   else if (indexing) setStatus('Indexing…');
   else setStatus(`No ${what}s match${state.q ? ` “${state.q}”` : ''}${activeFilters(state) ? ' with these filters' : ''}.`);
   $('filters-done').textContent = `Show ${plural(result.totalHits, what)}`;
-  $('hits').replaceChildren(...(result.totalHits > 0 ? result.hits.map(state.mode === 'turns' ? turnHit : sessionHit) : [emptyState()]));
+  $('hits').replaceChildren(...(result.totalHits > 0 ? result.hits.map((hit) => (state.mode === 'turns' ? turnHit(hit, sessionHref(hit)) : sessionHit(hit))) : [emptyState()]));
   renderFacets({
     counts: result.facets,
     mode: state.mode,
@@ -180,40 +182,8 @@ function emptyState() {
   return el('li', { className: 'empty' }, [el('p', { textContent: state.q ? 'Try fewer words, or other ones.' : 'Try other filters.' }), clear]);
 }
 
-/**
- * The link that opens a hit's session; the whole card forwards its clicks to it (see the listener).
- * Its name says whose session, for a list of links read out of context.
- */
-function sessionLink(hit, time) {
-  const turn = (hit.turnIndex ?? hit.matchedTurnIndex) == null ? '' : String(hit.turnIndex ?? hit.matchedTurnIndex);
-  const whose = el('span', { className: 'visually-hidden', textContent: ` with ${hit.companionId ?? 'no companion'}, ${formatDate(time)}` });
-  return el('a', { className: 'hit-link', href: urlOf({ ...state, session: hit.sessionId, turn }), dataset: { session: hit.sessionId, turn } }, ['Open session', whose]);
-}
-
-function turnLine(turn, { context = false, html } = {}) {
-  const text = el('span', { className: 'text' });
-  if (html !== undefined) text.innerHTML = html;
-  else text.textContent = turn.text;
-  return el('p', { className: `turn${context ? ' context' : ''}` }, [roleLabel(turn.role), text]);
-}
-
-function meta(hit, time, extra = []) {
-  return el('div', { className: 'meta' }, [
-    el('span', { className: 'companion', textContent: hit.companionId ?? '—' }),
-    hit.externalClientId ? el('span', { textContent: hit.externalClientId }) : null,
-    hit.tenantId ? el('span', { textContent: hit.tenantId }) : null,
-    el('time', { dateTime: time ?? '', textContent: formatDate(time) }),
-    ...extra,
-    sessionLink(hit, time),
-  ]);
-}
-
-function turnHit(hit) {
-  const before = (hit.context?.before ?? []).map((turn) => turnLine(turn, { context: true }));
-  const after = (hit.context?.after ?? []).map((turn) => turnLine(turn, { context: true }));
-  const at = hit.offsetSeconds == null ? null : el('span', { textContent: `at ${formatOffset(hit.offsetSeconds)}` });
-  return el('li', { className: 'hit' }, [meta(hit, hit.timestamp, [at]), ...before, turnLine(hit, { html: hit.highlight }), ...after]);
-}
+/** Where a hit's session opens: this search with the session shown. */
+const sessionHref = (hit) => urlOf({ ...state, session: hit.sessionId, turn: hitTurn(hit) });
 
 function sessionHit(hit) {
   const extra = [
@@ -223,7 +193,7 @@ function sessionHit(hit) {
   ];
   const snippet = el('p', { className: 'turn snippet' });
   snippet.innerHTML = hit.snippet;
-  return el('li', { className: 'hit' }, [meta(hit, hit.startedAt ?? hit.createdAt, extra), snippet]);
+  return el('li', { className: 'hit' }, [hitMeta(hit, hit.startedAt ?? hit.createdAt, extra, sessionHref(hit)), snippet]);
 }
 
 function renderStats(stats) {
@@ -316,6 +286,56 @@ function showNotice(text) {
   $('notice-text').textContent = text;
 }
 
+// ---- Save as tracker ----
+
+/** The search as a tracker keeps it: its text and filters, in either mode; never page, order or facets. */
+function trackerSearch(s) {
+  const params = new URLSearchParams();
+  if (s.q) params.set('q', s.q);
+  if (s.role.length === 1) params.set('role', s.role[0]);
+  for (const [name, value] of filterParams(s)) params.append(name, value);
+  return params.toString();
+}
+
+/** The search being saved: taken when the dialog opens, so typing behind it changes nothing. */
+let savingSearch = '';
+
+function openTrackerDialog() {
+  savingSearch = trackerSearch(state);
+  const form = $('tracker-form');
+  $('tracker-fields').replaceChildren(...trackerFields('tracker', { name: state.q.replace(/"/g, '').trim() }));
+  clearFormError(form);
+  form.hidden = false;
+  $('tracker-saved').hidden = true;
+  $('tracker-search').replaceChildren(describeSearch(savingSearch));
+  $('tracker-dates').hidden = !state.from && !state.to;
+  $('tracker-dialog').showModal();
+  $('tracker-name').focus();
+}
+
+async function saveTracker(event) {
+  event.preventDefault();
+  const form = $('tracker-form');
+  const submit = form.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  try {
+    const tracker = await apiSend('POST', '/v1/trackers', { ...readTrackerFields(form), search: savingSearch });
+    form.hidden = true;
+    const link = el('a', { href: `/trackers?tracker=${encodeURIComponent(tracker.id)}`, textContent: 'Open it on the trackers page' });
+    $('tracker-saved').replaceChildren(
+      el('p', { className: 'saved', attrs: { role: 'status' } }, ['Saved ', el('strong', { textContent: `“${tracker.name}”` }), '. ', link]),
+      secretPanel(tracker.secret, 'tracker-secret'),
+      el('div', { className: 'dialog-actions' }, el('button', { type: 'button', className: 'primary', textContent: 'Done', onclick: () => $('tracker-dialog').close() })),
+    );
+    $('tracker-saved').hidden = false;
+    $('tracker-secret').focus();
+  } catch (error) {
+    showFormError(form, error);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 // ---- Indexing: a first sync in progress ----
 
 let indexing = false;
@@ -380,33 +400,19 @@ for (const [id, step] of [['prev', -1], ['next', 1]]) {
   });
 }
 
-// A click anywhere on a hit card opens its session, unless it selects text; the link inside the card
-// is what the keyboard reaches (Enter) and what a middle or Ctrl-click opens in a new tab.
-$('hits').addEventListener('click', (event) => {
-  const card = event.target.closest('.hit');
-  const link = card?.querySelector('a.hit-link');
-  if (!link) return;
-  if (event.target.closest('a') === link) {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    event.preventDefault();
-  } else if (event.target.closest('a, button') || String(getSelection()) !== '') {
-    return;
-  }
-  openSession(link.dataset.session, link.dataset.turn, link);
-});
+onHitClick($('hits'), openSession);
 
-$('session-close').addEventListener('click', () => $('session').close());
-// Escape, ✕, and a click on the backdrop (outside the dialog's box) all close it.
-$('session').addEventListener('click', (event) => {
-  if (event.target !== $('session')) return;
-  const box = $('session').getBoundingClientRect();
-  const inside = event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
-  if (!inside) $('session').close();
-});
-$('session').addEventListener('close', () => {
+wireSessionDialog(() => {
   closeSession();
   restoreFocus();
 });
+
+$('save-tracker').addEventListener('click', openTrackerDialog);
+$('tracker-form').addEventListener('submit', saveTracker);
+for (const button of $('tracker-dialog').querySelectorAll('.dialog-close, .dialog-cancel')) button.addEventListener('click', () => $('tracker-dialog').close());
+closeOnBackdrop($('tracker-dialog'));
+// The secret is shown once: closing forgets it.
+$('tracker-dialog').addEventListener('close', () => $('tracker-saved').replaceChildren());
 
 $('filters-toggle').addEventListener('click', () => setDrawer(!drawerOpen()));
 for (const id of ['filters-close', 'filters-done', 'drawer-backdrop']) $(id).addEventListener('click', () => setDrawer(false));
@@ -425,7 +431,7 @@ $('notice-close').addEventListener('click', () => showNotice(''));
 // "/" jumps to the search box, as on most search pages, unless the key is being typed somewhere.
 document.addEventListener('keydown', (event) => {
   if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-  if (event.target.closest?.('input, textarea, select, [contenteditable]') || $('session').open || drawerOpen()) return;
+  if (event.target.closest?.('input, textarea, select, [contenteditable]') || $('session').open || $('tracker-dialog').open || drawerOpen()) return;
   event.preventDefault();
   $('q').focus();
   $('q').select();

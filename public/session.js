@@ -2,7 +2,7 @@
 // (`/v1/sessions/{id}?q=`), the hit turn scrolled into view, and the recording when there is one.
 // Which session is open lives in the URL; app.js decides when to show and hide it.
 
-import { $, api, el, formatDate, formatDuration, formatOffset, plural, roleLabel } from './util.js';
+import { $, api, closeOnBackdrop, el, formatDate, formatDuration, formatOffset, plural, roleLabel } from './util.js';
 
 let shown = '';
 let request;
@@ -24,6 +24,13 @@ export async function showSession(id, turn, q) {
   dialog.scrollTop = 0;
   const target = dialog.querySelector('li.target') ?? dialog.querySelector('li.match');
   target?.scrollIntoView({ block: 'center' });
+}
+
+/** ✕, Escape and a click on the backdrop close the dialog; `onClose` runs once it is closed. */
+export function wireSessionDialog(onClose) {
+  $('session-close').addEventListener('click', () => $('session').close());
+  closeOnBackdrop($('session'));
+  $('session').addEventListener('close', onClose);
 }
 
 export function hideSession() {

@@ -11,12 +11,23 @@ export const el = (tag, { dataset, attrs, ...props } = {}, children = []) => {
   return node;
 };
 
-export async function api(path, params, signal) {
-  const headers = { accept: 'application/json' };
+/** GET `path?params`; the answer's JSON, or an Error with the API's message and `status`. */
+export function api(path, params, signal) {
+  const query = params?.toString();
+  return call(`${path}${query ? `?${query}` : ''}`, { signal });
+}
+
+/** A write (POST, PATCH, DELETE) with a JSON body; answers and errors as `api`. */
+export function apiSend(method, path, body) {
+  const json = body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+  return call(path, { method, ...json });
+}
+
+async function call(url, { headers: extra, ...init }) {
+  const headers = { accept: 'application/json', ...extra };
   const key = sessionStorage.getItem('apiKey');
   if (key) headers.authorization = `Bearer ${key}`;
-  const query = params?.toString();
-  const response = await fetch(`${path}${query ? `?${query}` : ''}`, { headers, signal });
+  const response = await fetch(url, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
@@ -24,6 +35,16 @@ export async function api(path, params, signal) {
     throw error;
   }
   return body;
+}
+
+/** Closes a modal <dialog> on a click on its backdrop (outside its box); Escape closes it already. */
+export function closeOnBackdrop(dialog) {
+  dialog.addEventListener('click', (event) => {
+    if (event.target !== dialog) return;
+    const box = dialog.getBoundingClientRect();
+    const inside = event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
+    if (!inside) dialog.close();
+  });
 }
 
 export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -39,6 +60,11 @@ export const formatDay = (day) => {
   const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   return parts ? dayOnly.format(new Date(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]))) : day;
 };
+
+const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+
+/** A UTC day from the API (YYYY-MM-DD, as trend buckets start) as it reads, still that day. */
+export const formatUtcDay = (day) => utcDay.format(new Date(`${day}T00:00:00Z`));
 
 const pad = (n, width = 2) => String(Math.abs(n)).padStart(width, '0');
 
@@ -86,6 +112,6 @@ export function formatDuration(seconds) {
 
 export const formatNumber = (n) => (n == null ? '–' : n.toLocaleString());
 
-export const plural = (n, word) => `${formatNumber(n)} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n, word, many = `${word}s`) => `${formatNumber(n)} ${n === 1 ? word : many}`;
 
 export const roleLabel = (role) => el('span', { className: `role role-${role}`, textContent: role });

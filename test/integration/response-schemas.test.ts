@@ -208,6 +208,7 @@ describe('answers match their declared schemas', () => {
     await call('GET', '/openapi.json', '/openapi.json');
     await call('GET', '/docs', '/docs');
     await call('GET', '/', '/');
+    await call('GET', '/trackers', '/trackers');
     for (const file of ['app.js', 'style.css']) await call('GET', '/ui/:file', `/ui/${file}`);
     await call('GET', '/metrics', '/metrics');
   });

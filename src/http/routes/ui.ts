@@ -4,17 +4,21 @@ import { defineRoute } from '../define-route.js';
 import type { ApiRoute } from '../route.js';
 
 /**
- * The search page at `/`: static files (the page, its style, and its script as a few ES modules), read
- * once at start. The same relative path reaches `public/` from `src/http/routes` (tsx) and from
- * `dist/http/routes` (built).
+ * The search page at `/` and the trackers page at `/trackers`: static files (the pages, their style,
+ * and their script as a few ES modules, some shared), read once at start. The same relative path
+ * reaches `public/` from `src/http/routes` (tsx) and from `dist/http/routes` (built).
  */
 const PUBLIC_DIR = new URL('../../../public/', import.meta.url);
 
 const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
+  'trackers.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'facets.js': 'text/javascript; charset=utf-8',
+  'hits.js': 'text/javascript; charset=utf-8',
   'session.js': 'text/javascript; charset=utf-8',
+  'tracker-parts.js': 'text/javascript; charset=utf-8',
+  'trackers.js': 'text/javascript; charset=utf-8',
   'util.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
@@ -57,15 +61,29 @@ export const uiRoutes: ApiRoute[] = [
   ),
   defineRoute(
     {
-      method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the search page',
+      method: 'get', path: '/trackers', tag: 'Page', access: 'open',
+      summary: "The trackers page: each tracker's recent counts and trend, its matches, deliveries, and changes to it",
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+    },
+    () => {
+      const page = loadAssets().get('trackers.html')!;
+      return () => serve(page);
+    },
+  ),
+  defineRoute(
+    {
+      method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the pages',
       // Any other name is a 404, as for any file that is not there.
-      params: { file: z.string().describe('`style.css`, or a module of the page: `app.js`, `facets.js`, `session.js`, `util.js`') },
+      params: {
+        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `facets.js`, `hits.js`, `session.js`, `tracker-parts.js`, `trackers.js`, `util.js`'),
+      },
       responses: { 200: { description: 'JavaScript or CSS', contentType: ['text/javascript', 'text/css'] } },
     },
     () => {
       const files = loadAssets();
       return (c, { params: { file } }) => {
-        const asset = file === 'index.html' ? undefined : files.get(file);
+        // The pages have their own paths.
+        const asset = file.endsWith('.html') ? undefined : files.get(file);
         return asset ? serve(asset) : c.notFound();
       };
     },
