@@ -14,7 +14,7 @@ import type { AppEnv } from './env.js';
  *   `serve` binds the open API to a loopback address only, so these names cover the bound one.
  * - Every mode: a write (anything but GET/HEAD/OPTIONS) carrying an `Origin` other than the request's
  *   own host, or `Sec-Fetch-Site: cross-site|same-site`, comes from another site's page: refused.
- *   Scripts and curl send neither header, and the search page only reads.
+ *   Scripts and curl send neither header, and the pages write only to this same origin.
  *
  * Both answer 403 `forbidden` (rather than 421 for a wrong Host: the caller is refused, not misrouted).
  */
