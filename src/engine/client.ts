@@ -222,10 +222,11 @@ export class EngineClient {
     for (const uid of taskUids) await this.waitForTask(uid);
   }
 
-  /** One document by id; undefined when it, or its index, does not exist. */
-  async getDocument<T>(indexUid: string, documentId: string): Promise<T | undefined> {
+  /** One document by id (only `fields`, when given); undefined when it, or its index, does not exist. */
+  async getDocument<T>(indexUid: string, documentId: string, fields?: readonly string[]): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`);
+      const query = fields ? { fields: fields.join(',') } : undefined;
+      return await this.request<T>('GET', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`, { query });
     } catch (error) {
       if (error instanceof EngineError && (error.engineCode === 'document_not_found' || error.engineCode === 'index_not_found')) return undefined;
       throw error;

@@ -4,8 +4,9 @@ import { NotFoundError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
 import type { SearchFilters, SearchRequest } from './params.js';
 import { presentSession } from './present.js';
-import { highlightParams, MARK_START, wholeWordMarks } from '../engine/highlight.js';
-import { keyedAnyOf } from '../engine/filter.js';
+import { highlightParams, MARK_END, MARK_START, wholeWordMarks } from '../engine/highlight.js';
+import { allOf, keyedAnyOf } from '../engine/filter.js';
+import type { PagedSearchResponse } from '../engine/client.js';
 import { searchWithFacets } from './disjunctive.js';
 import { buildFilter, engineQuery, sortFor } from './query.js';
 import { facetAttribute, numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
@@ -30,84 +31,202 @@ const STAT_ATTRIBUTES = {
 } as const;
 
 type StatName = keyof typeof STAT_ATTRIBUTES;
+const STAT_NAMES = Object.keys(STAT_ATTRIBUTES) as StatName[];
 
 export type SessionStats = { count: number } & Record<StatName, NumberStats>;
 
+/** What a session hit shows, fetched from session documents (never their text arrays, which can be long). */
+const SESSION_FIELDS: Array<keyof SessionDocument> = [
+  'sessionId', 'source', 'companionId', 'externalClientId', 'tenantId', 'tags', 'functions', 'knowledgeBaseId', 'faqIds',
+  'createdAt', 'startedAt', 'closedAt', 'inProgress', 'durationSeconds', 'turnCount', 'userTurnCount', 'agentTurnCount',
+  'llmInputTokens', 'llmOutputTokens', 'tokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd', 'interruptionCount',
+  'hasRecording', 'recordingUrl', 'preview',
+];
+
+type Found = {
+  hits: SessionHit[];
+  response: PagedSearchResponse<unknown>;
+  /** The numeric facets of the statistics, by stat name. */
+  stats: Record<StatName, { distribution?: Record<string, number>; range?: { min: number; max: number } }>;
+};
+
 /**
- * `/v1/search/sessions`: one hit per session. With query text or a role, the turns index answers with
- * `distinct: sessionKey` (the exact key of the session id) — a session matches when one of its turns (said by that role) matches, and the
- * engine counts hits and facet values per session, exactly. Otherwise the sessions index answers
- * directly. Statistics come from numeric facets of the same query.
+ * `/v1/search/sessions`: one hit per session, counted once, with exact facet counts and statistics.
+ *
+ * - Without text, the sessions index answers directly (with a role: the sessions that side spoke in).
+ * - With text, the sessions index answers too: each session document holds what each side said, one
+ *   array element per turn (`userText`, `agentText`), so a session is one document and needs no
+ *   `distinct`, whose cost grows with every matching turn (40–140 ms at 3 M turns). Words must all
+ *   occur in what was said (by the role asked for), phrases within one turn (array elements never join
+ *   into a phrase). A session too long for one document (`textComplete` false, rare) is searched
+ *   through its turns in a second query; its hits follow the others.
+ * - A phrase of three or more words goes through the turns index (`distinct` on the session key): the
+ *   engine checks a phrase word pair by word pair within a document, so in a whole conversation "I
+ *   would" in one turn and "would like" in another would make "I would like", which no turn said.
  */
 export async function searchSessions(
   deps: SearchDeps,
   request: SearchRequest,
   scope: Scope = {},
 ): Promise<SearchPage<SessionHit> & { stats: SessionStats }> {
-  const viaTurns = request.q.trim() !== '' || request.role !== undefined;
-  const index = viaTurns ? deps.names.turns : deps.names.sessions;
-  const filterOf = (filters: SearchFilters) => buildFilter(filters, viaTurns ? 'sessionTurns' : 'sessions', scope);
-  const filter = filterOf(request);
-  const common = viaTurns ? { q: engineQuery(request.q), filter, distinct: 'sessionKey', matchingStrategy: 'all' as const } : { q: '', filter };
-  const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (viaTurns ? names.turns : names.sessions));
-  const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
-  const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);
+  // Without text (a role alone included) the sessions' own fields answer, for every session.
+  if (request.q.trim() === '') return presented(await viaSessions(deps, request, scope), request);
+  if (hasLongPhrase(request.q)) return presented(await viaTurns(deps, request, scope), request);
+  // The long sessions' query only counts, unless the page reaches past the others' hits.
+  const [main, long] = await Promise.all([
+    viaSessions(deps, request, scope),
+    viaTurns(deps, { ...request, page: 1, hitsPerPage: 0 }, scope, 'longSession = true'),
+  ]);
+  const longTotal = long.response.totalHits ?? 0;
+  if (longTotal === 0) return presented(main, request);
+  const mainTotal = main.response.totalHits ?? 0;
+  const first = (request.page - 1) * request.hitsPerPage;
+  const hits = [...main.hits];
+  if (first + request.hitsPerPage > mainTotal && first < mainTotal + longTotal) {
+    // Past the sessions that fit their documents: the long ones, in their own order.
+    const offset = Math.max(0, first - mainTotal);
+    const page = await viaTurns(deps, { ...request, page: 1, hitsPerPage: offset + request.hitsPerPage }, scope, 'longSession = true');
+    hits.push(...page.hits.slice(offset, offset + request.hitsPerPage - hits.length));
+  }
+  return presented(merged(main, long, hits, request), request);
+}
 
-  // One query answers the page, the facets and the statistics: with `distinct`, each extra query would
-  // pay for collapsing the matching turns into sessions again (the most expensive part of it).
-  // (Disjunctive facets are counted by extra queries in the same round trip; they are asked for by a
-  // page with a facet selected, and each pays for its own collapsing.)
-  const main = await searchWithFacets<Record<string, unknown>>(deps.engine, index, {
-    ...common,
+/** A phrase of three or more words: what the sessions' documents cannot answer exactly. */
+export function hasLongPhrase(q: string): boolean {
+  return [...q.matchAll(/"([^"]*)"/g)].some(([, phrase]) => (phrase!.match(/[\p{L}\p{N}]+/gu)?.length ?? 0) >= 3);
+}
+
+/** The sessions index: a session is one document (its text in arrays), facets and stats as they are. */
+async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scope): Promise<Found> {
+  const role = request.role;
+  const hasText = request.q.trim() !== '';
+  // A role without text: the sessions in which that side said anything.
+  const roleOnly = role !== undefined && !hasText ? `${role}TurnCount > 0` : undefined;
+  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessions', scope), roleOnly]);
+  const textAttributes = role === undefined ? ['userText', 'agentText'] : [`${role}Text`];
+  const response = await searchWithFacets<SessionDocument & { _formatted?: Partial<Record<'userText' | 'agentText', string[]>> }>(deps.engine, deps.names.sessions, {
+    q: hasText ? engineQuery(request.q) : '',
+    filter: filterOf(request),
+    matchingStrategy: 'all',
+    ...(hasText && role !== undefined ? { attributesToSearchOn: textAttributes } : {}),
     page: request.page,
     hitsPerPage: request.hitsPerPage,
-    facets: [...new Set([...request.facets.map(facetAttribute), ...statAttributes])],
-    sort,
-    ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
+    facets: [...new Set([...request.facets.map(facetAttribute), ...STAT_NAMES.map((name) => STAT_ATTRIBUTES[name].sessions)])],
+    sort: sortFor(request.sort === 'relevance' && !hasText ? { sort: 'newest' } : request, 'startedAt'),
+    attributesToRetrieve: [...SESSION_FIELDS, 'userTurns', 'agentTurns'],
+    ...(hasText
+      ? { attributesToHighlight: textAttributes, attributesToCrop: textAttributes, cropLength: 32, cropMarker: '…', highlightPreTag: MARK_START, highlightPostTag: MARK_END }
+      : {}),
   }, request, filterOf);
-
-  let sessions: SessionDocument[];
-  if (viaTurns) {
-    const ids = main.hits.map((hit) => (hit as unknown as TurnDocument).sessionId);
-    const byId = new Map<string, SessionDocument>();
-    if (ids.length > 0) {
-      // By document id, which the engine compares exactly.
-      const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, { ids: ids.map(documentKey), limit: ids.length });
-      for (const doc of results) byId.set(doc.sessionId, doc);
-    }
-    sessions = ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined);
-  } else {
-    sessions = main.hits as unknown as SessionDocument[];
-  }
-  sessions = withinScope(deps, sessions, scope);
-
-  const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
-  if (viaTurns) {
-    // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
-    for (const hit of main.hits as unknown as Array<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>) {
-      matchedTurn.set(hit.sessionId, { text: wholeWordMarks(hit._formatted?.text ?? ''), turnIndex: hit.turnIndex });
-    }
-  }
-  const hits = sessions.map((doc): SessionHit => {
-    const match = matchedTurn.get(doc.sessionId);
-    return {
-      ...presentSession(doc),
-      snippet: match ? match.text : (doc.preview ?? ''),
-      matchedTurnIndex: match?.turnIndex ?? null,
-    };
+  const docs = withinScope(deps, response.hits, scope);
+  const hits = docs.map((doc): SessionHit => {
+    const match = hasText ? bestTurn(doc, textAttributes as Array<'userText' | 'agentText'>) : undefined;
+    return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
   });
+  return { hits, response, stats: statsOf(response, 'sessions') };
+}
 
-  const stats = { count: main.totalHits ?? 0 } as SessionStats;
-  for (const [name, attributes] of Object.entries(STAT_ATTRIBUTES) as Array<[StatName, (typeof STAT_ATTRIBUTES)[StatName]]>) {
-    const attribute = viaTurns ? attributes.turns : attributes.sessions;
-    stats[name] = numberStats(main.facetDistribution?.[attribute], main.facetStats?.[attribute], MAX_VALUES_PER_FACET);
+/** The turn of a session document whose text has the most marked words, and its turn index. */
+function bestTurn(
+  doc: Pick<SessionDocument, 'userTurns' | 'agentTurns'> & { _formatted?: Partial<Record<'userText' | 'agentText', string[]>> },
+  attributes: Array<'userText' | 'agentText'>,
+): { text: string; turnIndex: number } | undefined {
+  let best: { text: string; turnIndex: number; marks: number } | undefined;
+  for (const attribute of attributes) {
+    const turns = attribute === 'userText' ? doc.userTurns : doc.agentTurns;
+    (doc._formatted?.[attribute] ?? []).forEach((text, i) => {
+      const marks = text.split(MARK_START).length - 1;
+      const turnIndex = turns?.[i];
+      if (marks > 0 && turnIndex !== undefined && (!best || marks > best.marks || (marks === best.marks && turnIndex < best.turnIndex))) best = { text, turnIndex, marks };
+    });
   }
-  return { ...searchPage(hits, main, request), stats };
+  return best && { text: wholeWordMarks(best.text), turnIndex: best.turnIndex };
+}
+
+/**
+ * The turns index with `distinct: sessionKey`: a session matches when one of its turns (said by that
+ * role) matches; the engine counts hits and facet values per session. `narrow` restricts the turns.
+ */
+async function viaTurns(deps: SearchDeps, request: SearchRequest, scope: Scope, narrow?: string): Promise<Found> {
+  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessionTurns', scope), narrow]);
+  // One query answers the page, the facets and the statistics: with `distinct`, each extra query would
+  // pay for collapsing the matching turns into sessions again (the most expensive part of it).
+  const response = await searchWithFacets<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>(deps.engine, deps.names.turns, {
+    q: engineQuery(request.q),
+    filter: filterOf(request),
+    distinct: 'sessionKey',
+    matchingStrategy: 'all',
+    page: request.page,
+    hitsPerPage: request.hitsPerPage,
+    facets: [...new Set([...request.facets.map(facetAttribute), ...STAT_NAMES.map((name) => STAT_ATTRIBUTES[name].turns)])],
+    sort: sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, 'sessionStartedAt'),
+    attributesToRetrieve: ['sessionId', 'turnIndex'],
+    ...highlightParams(true),
+  }, request, filterOf);
+  const ids = response.hits.map((hit) => hit.sessionId);
+  const byId = new Map<string, SessionDocument>();
+  if (ids.length > 0) {
+    // By document id, which the engine compares exactly.
+    const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, { ids: ids.map(documentKey), fields: SESSION_FIELDS, limit: ids.length });
+    for (const doc of results) byId.set(doc.sessionId, doc);
+  }
+  // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
+  const matched = new Map(response.hits.map((hit) => [hit.sessionId, { text: wholeWordMarks(hit._formatted?.text ?? ''), turnIndex: hit.turnIndex }]));
+  const docs = withinScope(deps, ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined), scope);
+  const hits = docs.map((doc): SessionHit => {
+    const match = matched.get(doc.sessionId);
+    return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
+  });
+  return { hits, response, stats: statsOf(response, 'turns') };
+}
+
+function statsOf(response: PagedSearchResponse<unknown>, index: 'sessions' | 'turns'): Found['stats'] {
+  return Object.fromEntries(
+    STAT_NAMES.map((name) => {
+      const attribute = STAT_ATTRIBUTES[name][index];
+      return [name, { distribution: response.facetDistribution?.[attribute], range: response.facetStats?.[attribute] }];
+    }),
+  ) as Found['stats'];
+}
+
+/** Two disjoint sets of sessions as one: totals and facet counts add up, statistics combine. */
+function merged(main: Found, long: Found, hits: SessionHit[], request: SearchRequest): Found {
+  const total = (main.response.totalHits ?? 0) + (long.response.totalHits ?? 0);
+  const facetDistribution: Record<string, Record<string, number>> = {};
+  for (const response of [main.response, long.response]) {
+    for (const [attribute, counts] of Object.entries(response.facetDistribution ?? {})) {
+      const into = (facetDistribution[attribute] ??= {});
+      for (const [value, count] of Object.entries(counts)) into[value] = (into[value] ?? 0) + count;
+    }
+  }
+  const stats = Object.fromEntries(
+    STAT_NAMES.map((name) => {
+      const [a, b] = [main.stats[name], long.stats[name]];
+      const distribution: Record<string, number> = { ...a.distribution };
+      for (const [value, count] of Object.entries(b.distribution ?? {})) distribution[value] = (distribution[value] ?? 0) + count;
+      const ranges = [a.range, b.range].filter((range) => range !== undefined);
+      const range = ranges.length === 0 ? undefined : { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) };
+      return [name, { distribution, range }];
+    }),
+  ) as Found['stats'];
+  const response = {
+    ...main.response,
+    facetDistribution,
+    totalHits: total,
+    totalPages: Math.ceil(total / request.hitsPerPage),
+  };
+  return { hits, response, stats };
+}
+
+function presented(found: Found, request: SearchRequest): SearchPage<SessionHit> & { stats: SessionStats } {
+  const stats = { count: found.response.totalHits ?? 0 } as SessionStats;
+  for (const name of STAT_NAMES) stats[name] = numberStats(found.stats[name].distribution, found.stats[name].range, MAX_VALUES_PER_FACET);
+  return { ...searchPage(found.hits, found.response, request), stats };
 }
 
 /** The session's document; NotFoundError when it is missing or outside the caller's scope (alike). */
 export async function findSession(deps: SearchDeps, sessionId: string, scope: Scope = {}): Promise<SessionDocument> {
-  const doc = await deps.engine.getDocument<SessionDocument>(deps.names.sessions, documentKey(sessionId));
+  const doc = await deps.engine.getDocument<SessionDocument>(deps.names.sessions, documentKey(sessionId), SESSION_FIELDS);
   if (!doc || doc.sessionId !== sessionId || !inScope(doc, scope)) {
     throw new NotFoundError(`No session '${sessionId.slice(0, 100)}'`);
   }
