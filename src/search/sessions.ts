@@ -60,9 +60,8 @@ type Found = {
  *   occur in what was said (by the role asked for), phrases within one turn (array elements never join
  *   into a phrase). A session too long for one document (`textComplete` false, rare) is searched
  *   through its turns in a second query; its hits follow the others.
- * - A phrase of three or more words goes through the turns index (`distinct` on the session key): the
- *   engine checks a phrase word pair by word pair within a document, so in a whole conversation "I
- *   would" in one turn and "would like" in another would make "I would like", which no turn said.
+ * - A phrase the session documents cannot answer exactly (three or more words, or any phrase under a
+ *   role: `sessionDocumentsAnswer`) goes through the turns index (`distinct` on the session key).
  */
 export async function searchSessions(
   deps: SearchDeps,
@@ -71,7 +70,7 @@ export async function searchSessions(
 ): Promise<SearchPage<SessionHit> & { stats: SessionStats }> {
   // Without text (a role alone included) the sessions' own fields answer, for every session.
   if (request.q.trim() === '') return presented(await viaSessions(deps, request, scope), request);
-  if (hasLongPhrase(request.q)) return presented(await viaTurns(deps, request, scope), request);
+  if (!sessionDocumentsAnswer(request)) return presented(await viaTurns(deps, request, scope), request);
   // The long sessions' query only counts, unless the page reaches past the others' hits.
   const [main, long] = await Promise.all([
     viaSessions(deps, request, scope),
@@ -91,9 +90,16 @@ export async function searchSessions(
   return presented(merged(main, long, hits, request), request);
 }
 
-/** A phrase of three or more words: what the sessions' documents cannot answer exactly. */
-export function hasLongPhrase(q: string): boolean {
-  return [...q.matchAll(/"([^"]*)"/g)].some(([, phrase]) => (phrase!.match(/[\p{L}\p{N}]+/gu)?.length ?? 0) >= 3);
+/**
+ * Whether the sessions' documents answer a text search exactly. The engine checks a phrase by its word
+ * pairs, each found anywhere in the document: a phrase of three or more words could be made of pairs
+ * from different turns, and a phrase of any length under a role could borrow its pair from the other
+ * side's text (the role restricts where words are looked for, not pairs). Words, and phrases of two
+ * words without a role, are exact: array elements never join into a pair.
+ */
+export function sessionDocumentsAnswer(request: Pick<SearchRequest, 'q' | 'role'>): boolean {
+  const phrases = [...request.q.matchAll(/"([^"]*)"/g)].map(([, phrase]) => phrase!.match(/[\p{L}\p{N}]+/gu)?.length ?? 0).filter((words) => words >= 2);
+  return request.role === undefined ? phrases.every((words) => words < 3) : phrases.length === 0;
 }
 
 /** The sessions index: a session is one document (its text in arrays), facets and stats as they are. */

@@ -89,5 +89,8 @@ describe('session search', () => {
     expect((await search('q=order&role=user')).hits.map((hit) => hit.sessionId)).toEqual(['s_order']);
     expect((await search('role=agent')).totalHits).toBe(4);
     expect((await search('q=refund&role=user&facets=companionId')).facets.companionId).toEqual({ comp_b: 1, comp_a: 1, comp_c: 1 });
+    // A phrase under a role: the other side's "would like" never completes the user's "would".
+    expect((await search(`q=${encodeURIComponent('"would like"')}&role=user`)).hits.map((hit) => hit.sessionId)).toEqual(['s_phrase']);
+    expect((await search(`q=${encodeURIComponent('"would like"')}&role=agent`)).hits.map((hit) => hit.sessionId)).toEqual(['s_pairs']);
   });
 });
