@@ -1,6 +1,6 @@
 import { documentKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
 import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
-import { NotFoundError } from '../errors.js';
+import { EngineError, NotFoundError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
 import type { SearchFilters, SearchRequest } from './params.js';
 import { presentSession } from './present.js';
@@ -110,7 +110,7 @@ async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scop
   const roleOnly = role !== undefined && !hasText ? `${role}TurnCount > 0` : undefined;
   const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessions', scope), roleOnly]);
   const textAttributes = role === undefined ? ['userText', 'agentText'] : [`${role}Text`];
-  const response = await searchWithFacets<SessionDocument & { _formatted?: Partial<Record<'userText' | 'agentText', string[]>> }>(deps.engine, deps.names.sessions, {
+  const response = await nothingIfUnsaid(request, searchWithFacets<SessionDocument & { _formatted?: Partial<Record<'userText' | 'agentText', string[]>> }>(deps.engine, deps.names.sessions, {
     q: hasText ? engineQuery(request.q) : '',
     filter: filterOf(request),
     matchingStrategy: 'all',
@@ -123,13 +123,26 @@ async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scop
     ...(hasText
       ? { attributesToHighlight: textAttributes, attributesToCrop: textAttributes, cropLength: 32, cropMarker: '…', highlightPreTag: MARK_START, highlightPostTag: MARK_END }
       : {}),
-  }, request, filterOf);
+  }, request, filterOf));
   const docs = withinScope(deps, response.hits, scope);
   const hits = docs.map((doc): SessionHit => {
     const match = hasText ? bestTurn(doc, textAttributes as Array<'userText' | 'agentText'>) : undefined;
     return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
   });
   return { hits, response, stats: statsOf(response, 'sessions') };
+}
+
+/**
+ * The engine knows a searchable attribute only once a document has it: before any session with that
+ * side's text is indexed, restricting a search to it is refused. Nothing can match then.
+ */
+async function nothingIfUnsaid<T>(request: Pick<SearchRequest, 'page' | 'hitsPerPage'>, search: Promise<PagedSearchResponse<T>>): Promise<PagedSearchResponse<T>> {
+  try {
+    return await search;
+  } catch (error) {
+    if (!(error instanceof EngineError && error.engineCode === 'invalid_search_attributes_to_search_on')) throw error;
+    return { hits: [], query: '', processingTimeMs: 0, totalHits: 0, totalPages: 0, page: request.page, hitsPerPage: request.hitsPerPage, facetDistribution: {}, facetStats: {} };
+  }
 }
 
 /** The turn of a session document whose text has the most marked words, and its turn index. */

@@ -52,6 +52,18 @@ afterAll(async () => {
 });
 
 describe('session search', () => {
+  it('finds nothing, and fails nothing, for one side before any session with its text is indexed', async () => {
+    const empty = await createTestEngine('session_search_empty');
+    try {
+      const emptyApp = createApp({ engine: empty.client, names: empty.names, log: silentLogger });
+      const response = await emptyApp.request('/v1/search/sessions?q=refund&role=agent&facets=companionId');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ hits: [], totalHits: 0, stats: { count: 0 } });
+    } finally {
+      await empty.drop();
+    }
+  });
+
   it('finds a word in any turn, marks the turn, and counts each session once with its facets and stats', async () => {
     const page = await search('q=refund&facets=companionId');
     expect(page.hits.map((hit) => hit.sessionId).sort()).toEqual(['s_long', 's_phrase', 's_refund']);
