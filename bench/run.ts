@@ -46,9 +46,9 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
   const batches = await writeNdjsonBatches(corpus, dir);
   if (scale === 1) await warmUpEngine(engine.client, batches);
 
-  progress(`${scale}×: default-settings bulk push`);
+  progress(`${scale}×: lean documents, default settings, bulk push`);
   const defaultPrefix = `default_${scale}x_`;
-  const defaultPush = await bulkPush(engine, batches, defaultPrefix, 'default');
+  const defaultPush = await bulkPush(engine, batches, defaultPrefix, 'default', batches.lean);
   await deleteIndexes(engine.client, Object.values(indexNames(defaultPrefix)));
 
   progress(`${scale}×: limit (project settings, bulk push)`);
