@@ -6,7 +6,8 @@ import type { Detector, Span } from './detectors.js';
  * full metadata): a number counts only when it is valid in its country's plan, which is what keeps
  * street numbers, prices, times and order numbers out. Numbers with a `+` are read as international;
  * the others in the plans of PHONE_REGIONS, one after another, the first that finds a valid number
- * winning; past the first, only numbers written with their trunk 0.
+ * winning; past the first, only numbers written with their trunk 0. A `+` number of a plausible length
+ * for its country counts even when its range is not allocated.
  */
 
 /**
@@ -40,6 +41,14 @@ export const phoneDetector: Detector = {
         // would otherwise take dates and order numbers (2019-03-12, 20240315-0042) for numbers.
         if (i > 0 && text[found.startsAt] !== '0' && text[found.startsAt] !== '(' && text[found.startsAt] !== '+') continue;
         if (!spans.some((span) => found.startsAt < span.end && span.start < found.endsAt)) spans.push({ kind: 'phone', start: found.startsAt, end: found.endsAt });
+      }
+    }
+    // A number written with `+` and a country code is a phone number even where the plan has not
+    // allocated its range (yet): only its length is checked.
+    if (text.includes('+')) {
+      for (const found of findNumbers(text, { v2: true, leniency: 'POSSIBLE' } as { v2: true })) {
+        if (text[found.startsAt] !== '+' || spans.some((span) => found.startsAt < span.end && span.start < found.endsAt)) continue;
+        spans.push({ kind: 'phone', start: found.startsAt, end: found.endsAt });
       }
     }
     return spans;
