@@ -199,7 +199,7 @@ async function main() {
           return [kind, { caught: entry.caught, of: entry.of, percent: Number(((100 * entry.caught) / entry.of).toFixed(1)), supported, missed: Object.fromEntries(entry.missedFormats) }];
         }),
       ),
-      untouched: Object.fromEntries(Object.entries(detections).map(([kind, entry]) => [kind, { corpusPhones: entry.corpusPhones, falsePositives: entry.falsePositives, examples: [...entry.examples].sort((a, b) => b[1] - a[1]).slice(0, 8) }])),
+      untouched: Object.fromEntries(Object.entries(detections).map(([kind, entry]) => [kind, { corpusPhones: entry.corpusPhones, falsePositives: entry.falsePositives, examples: [...entry.examples].sort((a, b) => b[1] - a[1]).slice(0, 20) }])),
       untouchedTurns: measured,
       seconds: Number(seconds.toFixed(2)),
       microsecondsPerTurn: Number(((seconds * 1e6) / measured).toFixed(1)),
