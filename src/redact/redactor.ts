@@ -15,12 +15,17 @@ export type CustomPattern = { name: string; pattern: RegExp; placeholder: string
 
 export type RedactSettings = { kinds: readonly RedactKind[]; patterns: readonly CustomPattern[] };
 
+/** Every built-in kind has a digit, an `@` (e-mail) or a `:` (IPv6) in it. */
+const CLUE = /[\d@:]/;
+
 /** The most specific kinds first. */
 const DETECTION_ORDER: readonly Detector[] = [ibanDetector, cardDetector, emailDetector, ssnDetector, ipDetector, phoneDetector];
 
 export class Redactor {
   readonly #detectors: ReadonlyArray<{ kind: string; find(text: string): Span[] }>;
   readonly #placeholders: ReadonlyMap<string, string>;
+  /** Without custom patterns, text with no digit, `@` or `:` holds nothing to redact: most turns. */
+  readonly #needsClue: boolean;
 
   constructor(settings: RedactSettings) {
     const custom = settings.patterns.map((pattern) => ({
@@ -28,6 +33,7 @@ export class Redactor {
       find: (text: string) => [...text.matchAll(pattern.pattern)].filter((match) => match[0] !== '').map((match) => ({ kind: pattern.name, start: match.index, end: match.index + match[0].length })),
     }));
     this.#detectors = [...custom, ...DETECTION_ORDER.filter((detector) => settings.kinds.includes(detector.kind))];
+    this.#needsClue = custom.length === 0;
     this.#placeholders = new Map([
       ...settings.patterns.map((pattern): [string, string] => [pattern.name, pattern.placeholder]),
       ...settings.kinds.map((kind): [string, string] => [kind, PLACEHOLDERS[kind]]),
@@ -41,6 +47,7 @@ export class Redactor {
 
   /** The spans to redact, in text order, none overlapping. */
   detect(text: string): Span[] {
+    if (this.#needsClue && !CLUE.test(text)) return [];
     const kept: Span[] = [];
     for (const detector of this.#detectors) {
       for (const span of detector.find(text)) {
