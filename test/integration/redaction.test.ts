@@ -151,7 +151,7 @@ afterAll(async () => {
 });
 
 describe('with REDACT=all', () => {
-  it('brings every session in by sync, import and push, counting redactions per kind and never a value', () => {
+  it('brings every session in by sync, import and push, counting redactions per kind and never a value', async () => {
     expect(results.sync!.code, results.sync!.stderr).toBe(0);
     const sync = JSON.parse(results.sync!.stdout) as { sessions: number; redactions: Record<string, number> };
     expect(sync.sessions).toBe(2 * PER_WAY);
@@ -165,6 +165,11 @@ describe('with REDACT=all', () => {
       for (const kind of PII_KINDS) expect(counts[kind] ?? 0, `${way} ${kind}`).toBeGreaterThanOrEqual(said.filter((value) => value.kind === kind).length);
       expect(Object.keys(counts).every((kind) => (REDACT_KINDS as readonly string[]).includes(kind))).toBe(true);
     }
+    // The same counts stay in each source's sync status (GET /v1/sync), and pushes reach the metrics.
+    const napster = await engine.ingest.checkpoints.get('napster');
+    expect(napster!.lastRun!.redactions!.card).toBeGreaterThan(0);
+    const metrics = await (await app.request('/metrics')).text();
+    expect(metrics).toMatch(new RegExp(`^transcript_search_redactions_total\\{kind="card",via="push"\\} ${pushAnswer.redactions.card}$`, 'm'));
   });
 
   it('leaves at least 99 % of the injected values of each kind, every way in, in neither index (in fact none)', async () => {
