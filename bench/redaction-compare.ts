@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildRedactor } from '../src/redact/redactor.js';
+import { Redactor } from '../src/redact/redactor.js';
 import { REDACT_KINDS, type RedactKind } from '../src/redact/kinds.js';
 import { AGENTS_CORPUS, NAPSTER_CORPUS, readCorpus } from '../test/support/corpus.js';
 import { generatePii, injectInto, leaks, PII_KINDS, seededRandom, type PiiKind, type PiiValue } from '../test/support/pii.js';
@@ -59,7 +59,7 @@ function spansFromMarked(original: string, redacted: string, marker: string, kin
 }
 
 async function candidates(dir: string | undefined): Promise<Candidate[]> {
-  const shipped = buildRedactor({ kinds: [...REDACT_KINDS], patterns: [] });
+  const shipped = new Redactor({ kinds: REDACT_KINDS, patterns: [] });
   const list: Candidate[] = [{ name: 'shipped (src/redact)', kinds: REDACT_KINDS, detect: (text) => shipped.detect(text) }];
   if (!dir) return list;
 
@@ -75,9 +75,9 @@ async function candidates(dir: string | undefined): Promise<Candidate[]> {
     detect: (text) => open.detect(text).detections.flatMap((d) => (openKinds[d.type] ? [{ kind: openKinds[d.type]!, start: d.position[0], end: d.position[1] }] : [])),
   });
 
-  const { Redactor } = (await importFrom(dir, '@redactpii/node')) as { Redactor: new (options: object) => { redact(text: string): string } };
+  const { Redactor: PiiRedactor } = (await importFrom(dir, '@redactpii/node')) as { Redactor: new (options: object) => { redact(text: string): string } };
   const piiRules: Array<[string, RedactKind]> = [['EMAIL', 'email'], ['PHONE', 'phone'], ['CREDIT_CARD', 'card'], ['SSN', 'ssn']];
-  const piiRedactors = piiRules.map(([rule, kind]) => ({ kind, redactor: new Redactor({ rules: { CREDIT_CARD: false, EMAIL: false, NAME: false, PHONE: false, SSN: false, [rule]: true }, globalReplaceWith: '\u0000' }) }));
+  const piiRedactors = piiRules.map(([rule, kind]) => ({ kind, redactor: new PiiRedactor({ rules: { CREDIT_CARD: false, EMAIL: false, NAME: false, PHONE: false, SSN: false, [rule]: true }, globalReplaceWith: '\u0000' }) }));
   list.push({
     name: '@redactpii/node 1.0.17',
     kinds: ['email', 'phone', 'card', 'ssn'],

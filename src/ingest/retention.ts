@@ -34,7 +34,7 @@ export type RetentionStatus = {
 
 const CHUNK = 500;
 
-export function noneRemoved(): RetentionRemoved {
+function noneRemoved(): RetentionRemoved {
   return { sessions: 0, turns: 0, trackerMatches: 0, deliveries: 0 };
 }
 

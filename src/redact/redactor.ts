@@ -72,7 +72,3 @@ export class Redactor {
     return out + text.slice(at);
   }
 }
-
-export function buildRedactor(settings: RedactSettings): Redactor {
-  return new Redactor(settings);
-}
