@@ -10,7 +10,7 @@ import type { IngestDeps } from './deps.js';
 /*
  * `transcript-search redact --apply`: what the engine already holds, rewritten under the current
  * rules, so turning REDACT on (or adding a pattern) does not need the vendors to still have the
- * sessions. Sessions are taken in the order of their ids, 100 at a time; after each batch is indexed a
+ * sessions. Sessions are taken in the order of their ids, 500 at a time; after each batch is indexed a
  * checkpoint in the state index names the last one, so an interrupted run resumes after it (as long as
  * the rules are the same). Only documents that change are written, and a second run changes nothing.
  *
@@ -33,7 +33,7 @@ export type RewriteResult = RewriteProgress & {
 
 type Checkpoint = { id: 'redaction-rewrite'; kind: 'redaction'; rules: string; lastSessionId: string | null; finishedAt: string | null };
 
-const CHUNK = 100;
+const CHUNK = 500;
 const CHECKPOINT_ID = 'redaction-rewrite';
 
 /** Which rules a checkpoint was made under: a run under other rules starts again from the first session. */
