@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestDeps } from '../../src/ingest/deps.js';
 import { intakeRecords } from '../../src/ingest/intake.js';
@@ -8,6 +6,7 @@ import { emptyStatus } from '../../src/ingest/sync-state.js';
 import { silentLogger } from '../../src/logger.js';
 import { REDACT_KINDS } from '../../src/redact/kinds.js';
 import { Redactor } from '../../src/redact/redactor.js';
+import { runBuiltCli } from '../support/cli.js';
 import { loadCorpus, NAPSTER_CORPUS, type NapsterCorpusRecord } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { generatePii, injectInto, PII_KINDS, seededRandom, type PiiValue } from '../support/pii.js';
@@ -24,19 +23,8 @@ const settings = { kinds: REDACT_KINDS, patterns: [] };
 let engine: TestEngine;
 const values: PiiValue[] = [];
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.resolve('dist/main.js'), ...args], {
-      env: { PATH: process.env.PATH, MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], env: Record<string, string>) =>
+  runBuiltCli(args, { MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix, ...env });
 
 async function stored(): Promise<string> {
   const parts: unknown[] = [];

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { REDACT_KINDS } from '../../src/redact/kinds.js';
 import { Redactor } from '../../src/redact/redactor.js';
 import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from '../support/agents-upstream.js';
+import { runBuiltCli, type CliRun } from '../support/cli.js';
 import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS, type AgentCorpusRecord, type NapsterCorpusRecord } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { generatePii, injectInto, PII_KINDS, seededRandom, type PiiValue } from '../support/pii.js';
@@ -71,21 +71,12 @@ let agentsFake: AgentsUpstream;
 let dataDir: string;
 let app: ReturnType<typeof createApp>;
 const logLines: string[] = [];
-const results: Record<string, { code: number | null; stdout: string; stderr: string }> = {};
+const results: Record<string, CliRun> = {};
 let pushAnswer: { accepted: number; rejected: unknown[]; redactions: Record<string, number> };
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.resolve('dist/main.js'), ...args], {
-      env: { PATH: process.env.PATH, MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix, DATA_DIR: dataDir, LOG_LEVEL: 'debug', REDACT: 'all', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const base = { MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix, DATA_DIR: dataDir, LOG_LEVEL: 'debug', REDACT: 'all' };
+  return runBuiltCli(args, { ...base, ...env });
 }
 
 /** Every document of both indexes, as one text to look values up in. */
