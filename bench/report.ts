@@ -12,7 +12,11 @@ export type ScaleResult = {
   defaultPush: PushResult;
   limit: PushResult;
   sync: SyncResult;
+  /** The same sync with REDACT=all. */
+  /** The same sync with REDACT=all (1× only). */
+  syncRedacted?: SyncResult;
   syncToLimit: number;
+  redactedToSync?: number;
   syncToDefaultPush: number;
   /** The same sync with trackers made beforehand (1× only): `overhead` is its extra time, as a share of the plain sync's. */
   tracked?: { trackers: number; sync: SyncResult; overhead: number };
@@ -45,6 +49,7 @@ const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const x = (ratio: number) => `${ratio.toFixed(2)}×`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
+const cpuOf = (sync: SyncResult, process: string) => `${(sync.cpuSeconds[process] ?? 0).toFixed(1)} s`;
 
 /** The issue's targets against this run's numbers. Growth targets need a run with --scale N > 1. */
 export function checkTargets(scales: ScaleResult[], search: SearchResult): TargetCheck[] {
@@ -68,6 +73,14 @@ export function checkTargets(scales: ScaleResult[], search: SearchResult): Targe
     { name: 'API p99', target: '≤ 30 ms', measured: `${ms(api.p99)} (direct ${ms(direct.p99)})`, met: api.p99 <= 30 },
     { name: 'API / direct throughput', target: '≥ 0.75', measured: search.throughput.ratio.toFixed(2), met: search.throughput.ratio >= 0.75 },
   ];
+  if (one.syncRedacted && one.redactedToSync !== undefined) {
+    checks.push({
+      name: 'sync with REDACT=all / sync',
+      target: '≤ 1.15×',
+      measured: `${x(one.redactedToSync)} (${s(one.syncRedacted.seconds)} vs ${s(one.sync.seconds)}; sync process CPU ${cpuOf(one.syncRedacted, 'sync')} vs ${cpuOf(one.sync, 'sync')})`,
+      met: one.redactedToSync <= 1.15,
+    });
+  }
   if (one.tracked) {
     checks.push({
       name: `sync with ${one.tracked.trackers} trackers`,
@@ -101,7 +114,7 @@ export function formatReport(result: BenchResult): string {
     `load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' ')} · after ${load.after.map((v) => v.toFixed(2)).join(' ')}`,
     '',
   );
-  const ingest: string[][] = [['ingest', 'sessions', 'turns', 'lean default push', 'limit', 'sync', 'first batch at', 'tail', 'sync/limit', 'sync docs/s', 'sync peak RSS', 'engine busy in sync', 'sync tasks/batches']];
+  const ingest: string[][] = [['ingest', 'sessions', 'turns', 'lean default push', 'limit', 'sync', 'sync REDACT=all', 'first batch at', 'tail', 'sync/limit', 'sync docs/s', 'sync peak RSS', 'engine busy in sync', 'sync tasks/batches']];
   for (const scale of result.scales) {
     ingest.push([
       `${scale.scale}×`,
@@ -110,6 +123,7 @@ export function formatReport(result: BenchResult): string {
       `${s(scale.defaultPush.seconds)} (turns ${s(scale.defaultPush.turnsSeconds)}, sessions ${s(scale.defaultPush.sessionsSeconds)})`,
       `${s(scale.limit.seconds)} (turns ${s(scale.limit.turnsSeconds)}, sessions ${s(scale.limit.sessionsSeconds)})`,
       s(scale.sync.seconds),
+      scale.syncRedacted ? `${s(scale.syncRedacted.seconds)} (${x(scale.redactedToSync!)}; ${int(Object.values(scale.syncRedacted.redactions).reduce((sum, n) => sum + n, 0))} redacted)` : '',
       s(scale.sync.firstBatchSeconds),
       s(scale.sync.tailSeconds),
       x(scale.syncToLimit),
@@ -126,7 +140,12 @@ export function formatReport(result: BenchResult): string {
   const total = (used: Record<string, number>) => Object.values(used).reduce((sum, value) => sum + value, 0);
   for (const scale of result.scales) {
     const limitTotal = total(scale.limit.cpuSeconds);
-    for (const [phase, used] of [['lean default push', scale.defaultPush.cpuSeconds], ['limit', scale.limit.cpuSeconds], ['sync', scale.sync.cpuSeconds]] as const) {
+    for (const [phase, used] of [
+      ['lean default push', scale.defaultPush.cpuSeconds],
+      ['limit', scale.limit.cpuSeconds],
+      ['sync', scale.sync.cpuSeconds],
+      ...(scale.syncRedacted ? [['sync REDACT=all', scale.syncRedacted.cpuSeconds] as const] : []),
+    ] as const) {
       cpu.push([`${scale.scale}× ${phase}`, cell(used.engine), cell(used.sync), cell(used.bench), cell(total(used)), x(total(used) / limitTotal)]);
     }
   }

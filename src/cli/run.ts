@@ -9,6 +9,7 @@ import { forgetCommand } from './forget.js';
 import { trackersCommand } from './trackers.js';
 import { importCommand } from './import.js';
 import type { CliIo } from './io.js';
+import { redactCommand } from './redact.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { exitOnSignal } from './signals.js';
@@ -19,7 +20,7 @@ import { commandHelp, overview, usageLine } from './usage.js';
 import { packageVersion } from './version.js';
 
 /** In the order the overview lists them. */
-const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, trackersCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
+const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, trackersCommand, forgetCommand, redactCommand, snapshotCommand, compactCommand, demoCommand];
 
 /**
  * sysexits.h: the command line was wrong (EX_USAGE), the configuration was (EX_CONFIG), something

@@ -310,6 +310,27 @@ export class EngineClient {
     return this.enqueue('PUT', `/indexes/${encodeURIComponent(indexUid)}/documents`, { body: documents, query: { primaryKey } });
   }
 
+  /** Deletes documents by id; unwaited. */
+  async deleteDocuments(indexUid: string, documentIds: readonly string[]): Promise<number> {
+    return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents/delete-batch`, { body: [...documentIds] });
+  }
+
+  /**
+   * The engine's task list for these indexes, newest first, page by page: what it still holds of each
+   * task (details, error). A key limited to indexes sees only their tasks.
+   */
+  async *tasks(indexUids: readonly string[], options: { statuses?: readonly EngineTask['status'][] } = {}): AsyncIterable<EngineTask> {
+    let from: number | undefined;
+    for (;;) {
+      const page = await this.request<{ results: EngineTask[]; next: number | null }>('GET', '/tasks', {
+        query: { indexUids: indexUids.join(','), statuses: options.statuses?.join(','), limit: 1_000, from },
+      });
+      yield* page.results;
+      if (page.next === null || page.results.length === 0) return;
+      from = page.next;
+    }
+  }
+
   async deleteDocument(indexUid: string, documentId: string): Promise<number> {
     return this.enqueue('DELETE', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`);
   }

@@ -1,6 +1,7 @@
 import type { Settings } from 'meilisearch';
 import type { EngineClient } from './client.js';
 import { KEYED } from './documents.js';
+import { PLACEHOLDERS } from '../redact/kinds.js';
 import type { Logger } from '../logger.js';
 import { migrateDocuments } from './migrations.js';
 
@@ -60,6 +61,9 @@ export const turnsSettings: Settings = {
     },
   ],
   sortableAttributes: ['timestamp', 'sessionStartedAt', 'turnIndex'],
+  // A redaction placeholder is one word with its brackets: `[CARD]` finds where a card number was
+  // said, not every turn with the word "card" in it.
+  dictionary: Object.values(PLACEHOLDERS),
   rankingRules: SORT_FIRST,
   pagination: { maxTotalHits: MAX_TOTAL_HITS },
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },

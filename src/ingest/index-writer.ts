@@ -1,6 +1,7 @@
 import { documentKey } from '../engine/documents.js';
 import { allOf, keyedAnyOf, numberComparison } from '../engine/filter.js';
 import type { Session } from '../model.js';
+import { addCounts, type RedactionCounts } from '../redact/kinds.js';
 import type { IndexedSession, IngestDeps } from './deps.js';
 import { flattenSession } from './flatten.js';
 import { NdjsonBuffer } from './ndjson-buffer.js';
@@ -25,10 +26,11 @@ export type IndexWriterOptions = {
    * batches left it 86 batches of one task each); a pending batch holds only its task ids.
    */
   maxPendingBatches?: number;
-  onIndexed?: (sessions: IndexedSession[]) => Promise<void> | void;
+  /** Told of each batch once searchable: its sessions, and what `prepare` redacted from them. */
+  onIndexed?: (sessions: IndexedSession[], redactions: RedactionCounts) => Promise<void> | void;
 };
 
-type PendingBatch = { tasks: number[]; sessions: IndexedSession[] };
+type PendingBatch = { tasks: number[]; sessions: IndexedSession[]; redactions: RedactionCounts };
 
 export class IndexWriter {
   readonly #deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>;
@@ -44,8 +46,12 @@ export class IndexWriter {
   #arrival = newArrival();
   /** Per-batch stale-turn deletions, as one OR filter (a session that shrank leaves turns behind). */
   #staleTurnFilters: string[] = [];
+  /** Redactions in the buffered sessions. */
+  #redactions: RedactionCounts = {};
   turnsWritten = 0;
   sessionsWritten = 0;
+  /** Redactions per kind in what was sent. */
+  readonly redactions: RedactionCounts = {};
 
   constructor(deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>, options: IndexWriterOptions = {}) {
     this.#deps = deps;
@@ -57,7 +63,9 @@ export class IndexWriter {
    * index holds of it now: turns past its new end are deleted in the same batch.
    */
   async add(session: Session, knownTurnCount?: number): Promise<void> {
-    const flat = flattenSession(this.#deps.hooks.prepare ? this.#deps.hooks.prepare(session) : session);
+    const prepared = this.#deps.hooks.prepare ? this.#deps.hooks.prepare(session) : { session, redactions: {} };
+    const flat = flattenSession(prepared.session);
+    addCounts(this.#redactions, prepared.redactions);
     for (const turn of flat.turns) {
       turn.arrival = this.#arrival;
       this.#turnBody.add(turn);
@@ -99,6 +107,8 @@ export class IndexWriter {
       const staleTurnFilters = this.#staleTurnFilters;
       const arrival = this.#arrival;
       const priorTurns = this.#priorTurns;
+      const redactions = this.#redactions;
+      this.#redactions = {};
       this.#sessions = [];
       this.#staleTurnFilters = [];
       this.#priorTurns = new Map();
@@ -110,9 +120,10 @@ export class IndexWriter {
       if (turnCount > 0) documentTasks.push(await engine.addDocumentsNdjson(names.turns, turns, 'id'));
       documentTasks.push(await engine.addDocumentsNdjson(names.sessions, sessionDocs, 'id'));
       tasks.push(...documentTasks, ...((await hooks.queued?.(arrival, documentTasks)) ?? []));
-      this.#pending.push({ tasks, sessions });
+      this.#pending.push({ tasks, sessions, redactions });
       this.turnsWritten += turnCount;
       this.sessionsWritten += sessions.length;
+      addCounts(this.redactions, redactions);
     }
     while (this.#pending.length > this.#options.maxPendingBatches) await this.#settleOldest();
   }
@@ -121,7 +132,7 @@ export class IndexWriter {
     const batch = this.#pending[0]!;
     await this.#deps.engine.waitForTasks(batch.tasks);
     this.#pending.shift();
-    await this.#options.onIndexed?.(batch.sessions);
+    await this.#options.onIndexed?.(batch.sessions, batch.redactions);
     await this.#deps.hooks.searchable?.(batch.sessions);
   }
 }
@@ -167,7 +178,7 @@ export async function writeSessions(
   deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>,
   sessions: Session[],
   options: { wait: boolean },
-): Promise<{ sessions: number; turns: number }> {
+): Promise<{ sessions: number; turns: number; redactions: RedactionCounts }> {
   const writer = new IndexWriter(deps, {});
   for (let i = 0; i < sessions.length; i += 100) {
     const chunk = sessions.slice(i, i + 100);
@@ -176,5 +187,5 @@ export async function writeSessions(
   }
   if (options.wait) await writer.finish();
   else await writer.flush();
-  return { sessions: writer.sessionsWritten, turns: writer.turnsWritten };
+  return { sessions: writer.sessionsWritten, turns: writer.turnsWritten, redactions: writer.redactions };
 }

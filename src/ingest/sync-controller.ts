@@ -1,5 +1,7 @@
 import type { SourceName } from '../sources/registry.js';
 import { InterruptedError, errorMessage } from '../errors.js';
+import type { RedactionCounts } from '../redact/kinds.js';
+import { retentionStatus, sweepExpired, type RetentionRemoved } from './retention.js';
 import type { SyncCounts } from './sync-counts.js';
 import type { SessionSource } from '../sources/source.js';
 import type { IngestDeps } from './deps.js';
@@ -11,11 +13,17 @@ import { emptyStatus } from './sync-state.js';
  * a source already syncing joins the running pass, except that a full pass asked for during an
  * incremental one is queued to start when it ends (joining would silently drop the reconciliation).
  * `stop()` interrupts running passes between sessions, so they checkpoint what they indexed.
+ * With RETENTION_DAYS set, every pass starts with a retention sweep (retention.ts), shared by the
+ * passes that start together.
  */
 
-/** Who watches passes (metrics.ts): told of each pass's progress and how it ended. */
+/** Who watches passes (metrics.ts): told of each pass's progress and how it ended, and of what retention removed. */
 export type SyncObserver = {
-  syncPass(source: string): { progress(totals: Partial<SyncCounts>): void; finished(result: 'success' | 'error' | 'interrupted'): void };
+  syncPass(source: string): {
+    progress(totals: Partial<SyncCounts> & { redactions?: RedactionCounts }): void;
+    finished(result: 'success' | 'error' | 'interrupted'): void;
+  };
+  retentionSwept(removed: RetentionRemoved): void;
 };
 
 export type SourceFactory = { name: SourceName; create(): SessionSource };
@@ -27,6 +35,8 @@ export class SyncController {
   readonly #queuedFull = new Map<SourceName, Promise<SyncSummary>>();
   #timer: NodeJS.Timeout | undefined;
   readonly #stopping = new AbortController();
+  /** The retention sweep under way, which passes starting meanwhile wait for instead of sweeping again. */
+  #sweeping: Promise<void> | undefined;
 
   constructor(
     private readonly deps: IngestDeps & {
@@ -73,6 +83,7 @@ export class SyncController {
       const source = factory.create();
       const metrics = this.deps.metrics?.syncPass(factory.name);
       try {
+        await this.#sweep();
         this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
         const summary = await new SyncPass(this.deps, source, {
           ...options,
@@ -100,6 +111,17 @@ export class SyncController {
     })();
     this.#running.set(factory.name, { done, full: options.full === true });
     return done;
+  }
+
+  #sweep(): Promise<void> {
+    this.#sweeping ??= sweepExpired(this.deps)
+      .then((status) => {
+        if (status) this.deps.metrics?.retentionSwept(status.lastSweep);
+      })
+      .finally(() => {
+        this.#sweeping = undefined;
+      });
+    return this.#sweeping;
   }
 
   /** Starts a pass now and every `intervalSeconds` after; a failure is logged and the next pass retries. */
@@ -139,6 +161,9 @@ export class SyncController {
       const status = (await this.deps.checkpoints.get(name)) ?? emptyStatus(name);
       sources.push({ ...status, running: this.isRunning(name), fullQueued: this.#queuedFull.has(name) });
     }
-    return { sources };
+    const retention = await retentionStatus(this.deps);
+    if (!retention) return { sources, retention: null };
+    const { id: _id, kind: _kind, ...shown } = retention;
+    return { sources, retention: shown };
   }
 }

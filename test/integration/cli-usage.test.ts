@@ -11,7 +11,7 @@ import { runCli } from '../../src/cli/run.js';
  * naming the missing variable. MEILI_URL points at a closed port, so a command that got past its
  * checks would fail fast instead of starting an embedded engine.
  */
-const COMMANDS = ['serve', 'sync', 'import', 'search', 'forget', 'snapshot', 'compact', 'demo'];
+const COMMANDS = ['serve', 'sync', 'import', 'search', 'forget', 'redact', 'snapshot', 'compact', 'demo'];
 
 /** The CLI as `main.ts` runs it, in this process: most cases need no process of their own. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -136,7 +136,7 @@ describe('GET /openapi.json', () => {
       ['count', 'durationSeconds', 'turnCount', 'llmInputTokens', 'llmOutputTokens', 'tokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'].sort(),
     );
     expect(properties('SessionStats').costUsd).toEqual({ $ref: '#/components/schemas/NumberStats' });
-    expect(Object.keys(properties('PushResult'))).toEqual(['accepted', 'rejected']);
+    expect(Object.keys(properties('PushResult'))).toEqual(['accepted', 'rejected', 'redactions']);
     expect(document.paths['/v1/sessions']!.post!.responses['202']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PushResult' } } } });
     expect(document.paths['/ready']!.get!.responses['503']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } });
   });
