@@ -1,17 +1,19 @@
-import { documentKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
+import type { SearchParams } from 'meilisearch';
+import { documentKey, KEYED, type SessionDocument, type TurnDocument } from '../engine/documents.js';
 import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
 import { NotFoundError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
 import type { SearchFilters, SearchRequest } from './params.js';
 import { presentSession } from './present.js';
 import { highlightParams, MARK_START, wholeWordMarks } from '../engine/highlight.js';
-import { keyedAnyOf } from '../engine/filter.js';
+import { allOf, keyedAnyOf } from '../engine/filter.js';
+import { conversationMatches, conversationSessions, type ConversationMatch, type ConversationSessions } from './conversation.js';
 import { searchWithFacets } from './disjunctive.js';
 import { buildFilter, engineQuery, sortFor } from './query.js';
 import { facetAttribute, numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
 import { sessionTurns, withinScope, type SearchDeps } from './turns.js';
 
-export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null };
+export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null; matches: ConversationMatch[] };
 
 /**
  * Stat name → the attribute holding it in the sessions index and, copied per turn, in the turns index.
@@ -34,75 +36,110 @@ type StatName = keyof typeof STAT_ATTRIBUTES;
 export type SessionStats = { count: number } & Record<StatName, NumberStats>;
 
 /**
- * `/v1/search/sessions`: one hit per session. With query text or a role, the turns index answers with
- * `distinct: sessionKey` (the exact key of the session id) — a session matches when one of its turns (said by that role) matches, and the
- * engine counts hits and facet values per session, exactly. Otherwise the sessions index answers
- * directly. Statistics come from numeric facets of the same query.
+ * How the engine answers a session search, whatever page of it is asked for. With query text or a
+ * role, the turns index answers with `distinct: sessionKey` (the exact key of the session id) — a
+ * session matches when one of its turns (said by that role) matches, and the engine counts hits and
+ * facet values per session, exactly. Otherwise the sessions index answers directly. Conversation
+ * conditions narrow either to the sessions they hold in.
+ */
+export type SessionQuery = {
+  viaTurns: boolean;
+  index: string;
+  /** The engine filter of a set of filters: scope, the filters, the conversation's sessions. */
+  filterOf: (filters: SearchFilters) => string | undefined;
+  /** Every parameter but paging and facets. */
+  params: SearchParams;
+  conversation: ConversationSessions | undefined;
+};
+
+export async function sessionQuery(deps: SearchDeps, request: SearchRequest, scope: Scope): Promise<SessionQuery> {
+  const conversation = await conversationSessions(deps, request, scope);
+  const viaTurns = request.q.trim() !== '' || request.role !== undefined;
+  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, viaTurns ? 'sessionTurns' : 'sessions', scope), conversation?.narrow]);
+  const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, viaTurns ? 'sessionStartedAt' : 'startedAt');
+  const params: SearchParams = viaTurns
+    ? {
+        q: engineQuery(request.q),
+        filter: filterOf(request),
+        distinct: KEYED.sessionId,
+        matchingStrategy: 'all',
+        sort,
+        attributesToRetrieve: ['sessionId', 'turnIndex'],
+        ...highlightParams(true),
+      }
+    : { q: '', filter: filterOf(request), sort, attributesToRetrieve: ['*'] };
+  return { viaTurns, index: viaTurns ? deps.names.turns : deps.names.sessions, filterOf, params, conversation };
+}
+
+/**
+ * `/v1/search/sessions`: one hit per session (see SessionQuery). Statistics come from numeric facets
+ * of the same query.
  */
 export async function searchSessions(
   deps: SearchDeps,
   request: SearchRequest,
   scope: Scope = {},
 ): Promise<SearchPage<SessionHit> & { stats: SessionStats }> {
-  const viaTurns = request.q.trim() !== '' || request.role !== undefined;
-  const index = viaTurns ? deps.names.turns : deps.names.sessions;
-  const filterOf = (filters: SearchFilters) => buildFilter(filters, viaTurns ? 'sessionTurns' : 'sessions', scope);
-  const filter = filterOf(request);
-  const common = viaTurns ? { q: engineQuery(request.q), filter, distinct: 'sessionKey', matchingStrategy: 'all' as const } : { q: '', filter };
-  const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (viaTurns ? names.turns : names.sessions));
-  const sortAttribute = viaTurns ? 'sessionStartedAt' : 'startedAt';
-  const sort = sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, sortAttribute);
-
+  const query = await sessionQuery(deps, request, scope);
+  const statAttributes = Object.values(STAT_ATTRIBUTES).map((names) => (query.viaTurns ? names.turns : names.sessions));
   // One query answers the page, the facets and the statistics: with `distinct`, each extra query would
   // pay for collapsing the matching turns into sessions again (the most expensive part of it).
   // (Disjunctive facets are counted by extra queries in the same round trip; they are asked for by a
   // page with a facet selected, and each pays for its own collapsing.)
-  const main = await searchWithFacets<Record<string, unknown>>(deps.engine, index, {
-    ...common,
+  const main = await searchWithFacets<Record<string, unknown>>(deps.engine, query.index, {
+    ...query.params,
     page: request.page,
     hitsPerPage: request.hitsPerPage,
     facets: [...new Set([...request.facets.map(facetAttribute), ...statAttributes])],
-    sort,
-    ...(viaTurns ? { attributesToRetrieve: ['sessionId', 'turnIndex'], ...highlightParams(true) } : { attributesToRetrieve: ['*'] }),
-  }, request, filterOf);
-
-  let sessions: SessionDocument[];
-  if (viaTurns) {
-    const ids = main.hits.map((hit) => (hit as unknown as TurnDocument).sessionId);
-    const byId = new Map<string, SessionDocument>();
-    if (ids.length > 0) {
-      // By document id, which the engine compares exactly.
-      const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, { ids: ids.map(documentKey), limit: ids.length });
-      for (const doc of results) byId.set(doc.sessionId, doc);
-    }
-    sessions = ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined);
-  } else {
-    sessions = main.hits as unknown as SessionDocument[];
-  }
-  sessions = withinScope(deps, sessions, scope);
-
-  const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
-  if (viaTurns) {
-    // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
-    for (const hit of main.hits as unknown as Array<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>) {
-      matchedTurn.set(hit.sessionId, { text: wholeWordMarks(hit._formatted?.text ?? ''), turnIndex: hit.turnIndex });
-    }
-  }
-  const hits = sessions.map((doc): SessionHit => {
-    const match = matchedTurn.get(doc.sessionId);
-    return {
-      ...presentSession(doc),
-      snippet: match ? match.text : (doc.preview ?? ''),
-      matchedTurnIndex: match?.turnIndex ?? null,
-    };
-  });
+  }, request, query.filterOf);
+  const hits = await sessionHits(deps, request, scope, query, main.hits);
 
   const stats = { count: main.totalHits ?? 0 } as SessionStats;
   for (const [name, attributes] of Object.entries(STAT_ATTRIBUTES) as Array<[StatName, (typeof STAT_ATTRIBUTES)[StatName]]>) {
-    const attribute = viaTurns ? attributes.turns : attributes.sessions;
+    const attribute = query.viaTurns ? attributes.turns : attributes.sessions;
     stats[name] = numberStats(main.facetDistribution?.[attribute], main.facetStats?.[attribute], MAX_VALUES_PER_FACET);
   }
   return { ...searchPage(hits, main, request), stats };
+}
+
+/**
+ * What the engine answered a session query with (matching turns, or session documents) → session
+ * hits in the same order: the session, the matched turn as snippet, and a turn per `said` condition.
+ */
+export async function sessionHits(
+  deps: SearchDeps,
+  request: SearchRequest,
+  scope: Scope,
+  query: SessionQuery,
+  found: ReadonlyArray<Record<string, unknown>>,
+): Promise<SessionHit[]> {
+  let sessions: SessionDocument[];
+  const matchedTurn = new Map<string, { text: string; turnIndex: number }>();
+  if (query.viaTurns) {
+    // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
+    const turns = found as unknown as Array<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>;
+    const byId = new Map<string, SessionDocument>();
+    if (turns.length > 0) {
+      // By document id, which the engine compares exactly.
+      const { results } = await deps.engine.fetchDocuments<SessionDocument>(deps.names.sessions, { ids: turns.map((turn) => documentKey(turn.sessionId)), limit: turns.length });
+      for (const doc of results) byId.set(doc.sessionId, doc);
+    }
+    sessions = turns.map((turn) => byId.get(turn.sessionId)).filter((doc): doc is SessionDocument => doc !== undefined);
+    for (const turn of turns) matchedTurn.set(turn.sessionId, { text: wholeWordMarks(turn._formatted?.text ?? ''), turnIndex: turn.turnIndex });
+  } else {
+    sessions = found as unknown as SessionDocument[];
+  }
+  sessions = withinScope(deps, sessions, scope);
+  const matches = await conversationMatches(deps, request, scope, sessions.map((doc) => doc.sessionKey), query.conversation?.chains);
+  return sessions.map((doc): SessionHit => {
+    const match = matchedTurn.get(doc.sessionId);
+    // Added to the view, not spread with it into a new literal (see `turnHit`).
+    return Object.assign(presentSession(doc), {
+      snippet: match ? match.text : (doc.preview ?? ''),
+      matchedTurnIndex: match?.turnIndex ?? null,
+      matches: (matches.get(doc.sessionKey) ?? []).sort((a, b) => a.condition - b.condition),
+    });
+  });
 }
 
 /** The session's document; NotFoundError when it is missing or outside the caller's scope (alike). */
