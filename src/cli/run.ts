@@ -5,6 +5,7 @@ import { asksForHelp } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { compactCommand } from './compact.js';
 import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
 import { forgetCommand } from './forget.js';
 import { importCommand } from './import.js';
 import type { CliIo } from './io.js';
@@ -18,7 +19,7 @@ import { commandHelp, overview, usageLine } from './usage.js';
 import { packageVersion } from './version.js';
 
 /** In the order the overview lists them. */
-const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
+const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, exportCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
 
 /**
  * sysexits.h: the command line was wrong (EX_USAGE), the configuration was (EX_CONFIG), something

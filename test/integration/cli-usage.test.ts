@@ -17,7 +17,7 @@ const COMMANDS = ['serve', 'sync', 'import', 'search', 'forget', 'snapshot', 'co
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: (text: string) => void (stdout += text), stderr: { isTTY: false, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream };
+  const io = { stdout: (text: string) => void (stdout += text), stderr: { isTTY: false, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream, out: process.stdout };
   const code = await runCli(args, { PATH: process.env.PATH, MEILI_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'error', ...env }, io);
   return { code, stdout, stderr };
 }
