@@ -1,4 +1,5 @@
 import type { PushResult } from './bulk-push.js';
+import type { ExportResult } from './export.js';
 import type { LatencyResult } from './latency.js';
 import type { Percentiles } from './stats.js';
 import type { SyncResult } from './sync-process.js';
@@ -31,6 +32,10 @@ export type SearchResult = {
   throughput: ThroughputResult;
   engineCallsPerQuery: number;
   servePeakRssMb: number;
+  /** Two-condition session searches (CONVERSATION_QUERIES) through the API. */
+  conversation: LatencyResult<'api'>;
+  /** Every turn exported through a fresh `serve`, as JSON lines and as CSV. */
+  exports: ExportResult[];
 };
 
 export type TargetCheck = { name: string; target: string; measured: string; met: boolean };
@@ -72,6 +77,16 @@ export function checkTargets(scales: ScaleResult[], search: SearchResult): Targe
     },
     { name: 'API p99', target: '≤ 30 ms', measured: `${ms(api.p99)} (direct ${ms(direct.p99)})`, met: api.p99 <= 30 },
     { name: 'API / direct throughput', target: '≥ 0.75', measured: search.throughput.ratio.toFixed(2), met: search.throughput.ratio >= 0.75 },
+    {
+      name: 'conversation query p50 (2 conditions, API)',
+      target: '≤ 50 ms',
+      measured: `${ms(search.conversation.sides.api.p50)} (p95 ${ms(search.conversation.sides.api.p95)})`,
+      met: search.conversation.sides.api.p50 <= 50,
+    },
+    ...search.exports.flatMap((run) => [
+      { name: `export ${run.format} turns/s`, target: '≥ 20,000', measured: `${int(run.rowsPerSecond)} (${int(run.rows)} in ${s(run.seconds)})`, met: run.rowsPerSecond >= 20_000 },
+      { name: `export ${run.format} RSS growth`, target: '≤ 50 MB', measured: `${run.rssGrowthMb.toFixed(1)} MB (from ${int(run.rssBeforeMb)} MB)`, met: run.rssGrowthMb <= 50 },
+    ]),
   ];
   if (one.syncRedacted && one.redactedToSync !== undefined) {
     checks.push({
@@ -173,6 +188,17 @@ export function formatReport(result: BenchResult): string {
     table([
       ['query', 'API p50', 'relay p50', 'direct p50', 'API p99', 'direct p99'],
       ...latency.perQuery.map((query) => [query.name, ms(query.p50.api), ms(query.p50.relay), ms(query.p50.direct), ms(query.p99.api), ms(query.p99.direct)]),
+    ]),
+    '',
+    table([
+      [`conversation queries (${result.search.conversation.sides.api.samples} samples)`, 'API p50', 'API p95', 'API p99'],
+      ['all', ms(result.search.conversation.sides.api.p50), ms(result.search.conversation.sides.api.p95), ms(result.search.conversation.sides.api.p99)],
+      ...result.search.conversation.perQuery.map((query) => [query.name, ms(query.p50.api), '', ms(query.p99.api)]),
+    ]),
+    '',
+    table([
+      ['export of every turn', 'rows', 'seconds', 'rows/s', 'MB written', 'serve RSS before', 'RSS growth'],
+      ...result.search.exports.map((run) => [run.format, int(run.rows), s(run.seconds), int(run.rowsPerSecond), int(run.mb), `${int(run.rssBeforeMb)} MB`, `${run.rssGrowthMb.toFixed(1)} MB`]),
     ]),
     '',
     table([['target', 'wanted', 'measured', ''], ...result.targets.map((check) => [check.name, check.target, check.measured, check.met ? 'met' : 'MISSED'])]),

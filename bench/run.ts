@@ -10,10 +10,11 @@ import { NAPSTER_CORPUS } from '../test/support/corpus.js';
 import { bulkPush, warmUpEngine } from './bulk-push.js';
 import { getApi, recordEngineCalls, replayEngineCalls } from './engine-calls.js';
 import { deleteIndexes } from './engine-tasks.js';
+import { measureExports } from './export.js';
 import { measureLatency, type Side } from './latency.js';
 import { writeNdjsonBatches } from './ndjson-batches.js';
 import { parseBenchOptions, type BenchOptions } from './options.js';
-import { QUERIES } from './queries.js';
+import { CONVERSATION_QUERIES, QUERIES } from './queries.js';
 import { loadBaseCorpus, replicate, type BaseCorpus } from './replicated-corpus.js';
 import { startReplicaUpstream } from './replica-upstream.js';
 import { checkTargets, formatReport, type BenchResult, type ScaleResult, type SearchResult } from './report.js';
@@ -172,8 +173,19 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
       seconds: options.throughputSeconds,
       pids: { engine: engine.pid, serve: serve.pid },
     });
+    progress(`conversation: latency, ${options.warmupRounds} warm-up + ${options.rounds} rounds of ${CONVERSATION_QUERIES.length} two-condition session searches`);
+    const conversation = await measureLatency(CONVERSATION_QUERIES, { api }, options);
     const engineCalls = [...calls.values()].reduce((sum, list) => sum + list.length, 0);
     const { peakRssMb } = await serve.stop();
+    // A process of its own: its memory before the export is a serve's at rest, not one the load above grew.
+    const exporting = await startServe(engine, prefix);
+    let exports;
+    try {
+      progress('export: every turn, as JSON lines and as CSV');
+      exports = await measureExports(exporting.url, exporting.pid);
+    } finally {
+      await exporting.stop();
+    }
     return {
       scale,
       latency,
@@ -181,6 +193,8 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
       throughput,
       engineCallsPerQuery: engineCalls / QUERIES.length,
       servePeakRssMb: peakRssMb,
+      conversation,
+      exports,
     };
   } finally {
     await apiPool.close();

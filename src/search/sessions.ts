@@ -1,4 +1,4 @@
-import { documentKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
+import { documentKey, exactKey, type SessionDocument, type TurnDocument } from '../engine/documents.js';
 import { MAX_VALUES_PER_FACET } from '../engine/indexes.js';
 import { EngineError, NotFoundError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
@@ -7,12 +7,16 @@ import { presentSession } from './present.js';
 import { highlightParams, MARK_END, MARK_START, wholeWordMarks } from '../engine/highlight.js';
 import { allOf, keyedAnyOf } from '../engine/filter.js';
 import type { PagedSearchResponse } from '../engine/client.js';
+import { conversationMatches, conversationSessions, type ConversationMatch, type ConversationSessions } from './conversation.js';
 import { searchWithFacets } from './disjunctive.js';
 import { buildFilter, engineQuery, sortFor } from './query.js';
 import { facetAttribute, numberStats, searchPage, type NumberStats, type SearchPage } from './results.js';
 import { sessionTurns, withinScope, type SearchDeps } from './turns.js';
 
-export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null };
+export type SessionHit = ReturnType<typeof presentSession> & { snippet: string; matchedTurnIndex: number | null; matches: ConversationMatch[] };
+
+/** A hit before the conversation's matches are added to it. */
+type FoundHit = Omit<SessionHit, 'matches'>;
 
 /**
  * Stat name → the attribute holding it in the sessions index and, copied per turn, in the turns index.
@@ -44,7 +48,7 @@ const SESSION_FIELDS: Array<keyof SessionDocument> = [
 ];
 
 type Found = {
-  hits: SessionHit[];
+  hits: FoundHit[];
   response: PagedSearchResponse<unknown>;
   /** The numeric facets of the statistics, by stat name. */
   stats: Record<StatName, { distribution?: Record<string, number>; range?: { min: number; max: number } }>;
@@ -62,32 +66,76 @@ type Found = {
  *   through its turns in a second query; its hits follow the others.
  * - A phrase the session documents cannot answer exactly (three or more words, or any phrase under a
  *   role: `sessionDocumentsAnswer`) goes through the turns index (`distinct` on the session key).
+ * - Conversation conditions (`said`, `notSaid`) are evaluated first, on the turns (conversation.ts),
+ *   and narrow whichever query answers to the sessions they hold in.
  */
 export async function searchSessions(
   deps: SearchDeps,
   request: SearchRequest,
   scope: Scope = {},
 ): Promise<SearchPage<SessionHit> & { stats: SessionStats }> {
+  const conversation = await conversationSessions(deps, request, scope);
+  const found = await findSessions(deps, request, scope, conversation?.narrow, true);
+  const stats = { count: found.response.totalHits ?? 0 } as SessionStats;
+  for (const name of STAT_NAMES) stats[name] = numberStats(found.stats[name].distribution, found.stats[name].range, MAX_VALUES_PER_FACET);
+  return { ...searchPage(await withMatches(deps, request, scope, found.hits, conversation), found.response, request), stats };
+}
+
+/**
+ * Page after page of one session search, its conversation conditions evaluated once, without facets
+ * or statistics (for export): the hits of each page exactly as the search answers that page.
+ */
+export async function sessionSearchPages(
+  deps: SearchDeps,
+  request: SearchRequest,
+  scope: Scope,
+): Promise<(page: number, hitsPerPage: number) => Promise<{ hits: SessionHit[]; totalHits: number }>> {
+  const conversation = await conversationSessions(deps, request, scope);
+  return async (page, hitsPerPage) => {
+    const paged = { ...request, facets: [], page, hitsPerPage };
+    const found = await findSessions(deps, paged, scope, conversation?.narrow, false);
+    return { hits: await withMatches(deps, paged, scope, found.hits, conversation), totalHits: found.response.totalHits ?? 0 };
+  };
+}
+
+/** The sessions of a search (see searchSessions), within `narrow`; `stats` asks for the statistics' facets. */
+async function findSessions(deps: SearchDeps, request: SearchRequest, scope: Scope, narrow: string | undefined, stats: boolean): Promise<Found> {
+  const options = { narrow, stats };
   // Without text (a role alone included) the sessions' own fields answer, for every session.
-  if (request.q.trim() === '') return presented(await viaSessions(deps, request, scope), request);
-  if (!sessionDocumentsAnswer(request)) return presented(await viaTurns(deps, request, scope), request);
+  if (request.q.trim() === '') return viaSessions(deps, request, scope, options);
+  if (!sessionDocumentsAnswer(request)) return viaTurns(deps, request, scope, options);
+  const long = { narrow: allOf([narrow, 'longSession = true']), stats };
   // The long sessions' query only counts, unless the page reaches past the others' hits.
-  const [main, long] = await Promise.all([
-    viaSessions(deps, request, scope),
-    viaTurns(deps, { ...request, page: 1, hitsPerPage: 0 }, scope, 'longSession = true'),
+  const [main, longCount] = await Promise.all([
+    viaSessions(deps, request, scope, options),
+    viaTurns(deps, { ...request, page: 1, hitsPerPage: 0 }, scope, long),
   ]);
-  const longTotal = long.response.totalHits ?? 0;
-  if (longTotal === 0) return presented(main, request);
+  const longTotal = longCount.response.totalHits ?? 0;
+  if (longTotal === 0) return main;
   const mainTotal = main.response.totalHits ?? 0;
   const first = (request.page - 1) * request.hitsPerPage;
   const hits = [...main.hits];
   if (first + request.hitsPerPage > mainTotal && first < mainTotal + longTotal) {
     // Past the sessions that fit their documents: the long ones, in their own order.
     const offset = Math.max(0, first - mainTotal);
-    const page = await viaTurns(deps, { ...request, page: 1, hitsPerPage: offset + request.hitsPerPage }, scope, 'longSession = true');
+    const page = await viaTurns(deps, { ...request, page: 1, hitsPerPage: offset + request.hitsPerPage }, scope, long);
     hits.push(...page.hits.slice(offset, offset + request.hitsPerPage - hits.length));
   }
-  return presented(merged(main, long, hits, request), request);
+  return merged(main, longCount, hits, request);
+}
+
+/** Each hit with the turn that satisfies each `said` condition (none without conditions). */
+async function withMatches(
+  deps: SearchDeps,
+  request: SearchRequest,
+  scope: Scope,
+  hits: FoundHit[],
+  conversation: ConversationSessions | undefined,
+): Promise<SessionHit[]> {
+  const keys = hits.map((hit) => exactKey(hit.sessionId));
+  const matches = conversation ? await conversationMatches(deps, request, scope, keys, conversation.chains) : new Map<string, ConversationMatch[]>();
+  // Added to the hit, not spread with it into a new literal (see `turnHit`).
+  return hits.map((hit, i) => Object.assign(hit, { matches: (matches.get(keys[i]!) ?? []).sort((a, b) => a.condition - b.condition) }));
 }
 
 /**
@@ -102,13 +150,21 @@ export function sessionDocumentsAnswer(request: Pick<SearchRequest, 'q' | 'role'
   return request.role === undefined ? phrases.every((words) => words < 3) : phrases.length === 0;
 }
 
+/** Extra filter clauses on a query, and whether it also computes the statistics. */
+type QueryOptions = { narrow: string | undefined; stats: boolean };
+
+/** The facets a query asks for: the request's, and the statistics' attributes when asked. */
+function facetsOf(request: SearchRequest, options: QueryOptions, index: 'sessions' | 'turns'): string[] {
+  return [...new Set([...request.facets.map(facetAttribute), ...(options.stats ? STAT_NAMES.map((name) => STAT_ATTRIBUTES[name][index]) : [])])];
+}
+
 /** The sessions index: a session is one document (its text in arrays), facets and stats as they are. */
-async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scope): Promise<Found> {
+async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scope, options: QueryOptions): Promise<Found> {
   const role = request.role;
   const hasText = request.q.trim() !== '';
   // A role without text: the sessions in which that side said anything.
   const roleOnly = role !== undefined && !hasText ? `${role}TurnCount > 0` : undefined;
-  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessions', scope), roleOnly]);
+  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessions', scope), roleOnly, options.narrow]);
   const textAttributes = role === undefined ? ['userText', 'agentText'] : [`${role}Text`];
   const response = await nothingIfUnsaid(request, searchWithFacets<SessionDocument & { _formatted?: Partial<Record<'userText' | 'agentText', string[]>> }>(deps.engine, deps.names.sessions, {
     q: hasText ? engineQuery(request.q) : '',
@@ -117,7 +173,7 @@ async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scop
     ...(hasText && role !== undefined ? { attributesToSearchOn: textAttributes } : {}),
     page: request.page,
     hitsPerPage: request.hitsPerPage,
-    facets: [...new Set([...request.facets.map(facetAttribute), ...STAT_NAMES.map((name) => STAT_ATTRIBUTES[name].sessions)])],
+    facets: facetsOf(request, options, 'sessions'),
     sort: sortFor(request.sort === 'relevance' && !hasText ? { sort: 'newest' } : request, 'startedAt'),
     attributesToRetrieve: [...SESSION_FIELDS, 'userTurns', 'agentTurns'],
     ...(hasText
@@ -125,7 +181,7 @@ async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scop
       : {}),
   }, request, filterOf));
   const docs = withinScope(deps, response.hits, scope);
-  const hits = docs.map((doc): SessionHit => {
+  const hits = docs.map((doc): FoundHit => {
     const match = hasText ? bestTurn(doc, textAttributes as Array<'userText' | 'agentText'>) : undefined;
     return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
   });
@@ -164,10 +220,10 @@ function bestTurn(
 
 /**
  * The turns index with `distinct: sessionKey`: a session matches when one of its turns (said by that
- * role) matches; the engine counts hits and facet values per session. `narrow` restricts the turns.
+ * role) matches; the engine counts hits and facet values per session.
  */
-async function viaTurns(deps: SearchDeps, request: SearchRequest, scope: Scope, narrow?: string): Promise<Found> {
-  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessionTurns', scope), narrow]);
+async function viaTurns(deps: SearchDeps, request: SearchRequest, scope: Scope, options: QueryOptions): Promise<Found> {
+  const filterOf = (filters: SearchFilters) => allOf([buildFilter(filters, 'sessionTurns', scope), options.narrow]);
   // One query answers the page, the facets and the statistics: with `distinct`, each extra query would
   // pay for collapsing the matching turns into sessions again (the most expensive part of it).
   const response = await searchWithFacets<Pick<TurnDocument, 'sessionId' | 'turnIndex'> & { _formatted?: { text?: string } }>(deps.engine, deps.names.turns, {
@@ -177,7 +233,7 @@ async function viaTurns(deps: SearchDeps, request: SearchRequest, scope: Scope, 
     matchingStrategy: 'all',
     page: request.page,
     hitsPerPage: request.hitsPerPage,
-    facets: [...new Set([...request.facets.map(facetAttribute), ...STAT_NAMES.map((name) => STAT_ATTRIBUTES[name].turns)])],
+    facets: facetsOf(request, options, 'turns'),
     sort: sortFor(request.sort === 'relevance' && request.q.trim() === '' ? { sort: 'newest' } : request, 'sessionStartedAt'),
     attributesToRetrieve: ['sessionId', 'turnIndex'],
     ...highlightParams(true),
@@ -192,7 +248,7 @@ async function viaTurns(deps: SearchDeps, request: SearchRequest, scope: Scope, 
   // The cropped, highlighted text comes in `_formatted` even though `text` itself is not retrieved.
   const matched = new Map(response.hits.map((hit) => [hit.sessionId, { text: wholeWordMarks(hit._formatted?.text ?? ''), turnIndex: hit.turnIndex }]));
   const docs = withinScope(deps, ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined), scope);
-  const hits = docs.map((doc): SessionHit => {
+  const hits = docs.map((doc): FoundHit => {
     const match = matched.get(doc.sessionId);
     return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
   });
@@ -209,7 +265,7 @@ function statsOf(response: PagedSearchResponse<unknown>, index: 'sessions' | 'tu
 }
 
 /** Two disjoint sets of sessions as one: totals and facet counts add up, statistics combine. */
-function merged(main: Found, long: Found, hits: SessionHit[], request: SearchRequest): Found {
+function merged(main: Found, long: Found, hits: FoundHit[], request: SearchRequest): Found {
   const total = (main.response.totalHits ?? 0) + (long.response.totalHits ?? 0);
   const facetDistribution: Record<string, Record<string, number>> = {};
   for (const response of [main.response, long.response]) {
@@ -235,12 +291,6 @@ function merged(main: Found, long: Found, hits: SessionHit[], request: SearchReq
     totalPages: Math.ceil(total / request.hitsPerPage),
   };
   return { hits, response, stats };
-}
-
-function presented(found: Found, request: SearchRequest): SearchPage<SessionHit> & { stats: SessionStats } {
-  const stats = { count: found.response.totalHits ?? 0 } as SessionStats;
-  for (const name of STAT_NAMES) stats[name] = numberStats(found.stats[name].distribution, found.stats[name].range, MAX_VALUES_PER_FACET);
-  return { ...searchPage(found.hits, found.response, request), stats };
 }
 
 /** The session's document; NotFoundError when it is missing or outside the caller's scope (alike). */

@@ -203,7 +203,7 @@ describe('transcript-search import of files it cannot read whole', () => {
       let stderr = '';
       let stdout = '';
       const stream = { isTTY, columns: 400, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream;
-      const code = await runCli(['import', file], cliEnv(), { stdout: (text) => void (stdout += text), stderr: stream });
+      const code = await runCli(['import', file], cliEnv(), { stdout: (text) => void (stdout += text), stderr: stream, out: process.stdout });
       return { code, stdout, stderr };
     };
 
