@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentKey } from '../../src/engine/documents.js';
+import { documentKey, exactKey } from '../../src/engine/documents.js';
 import { createApp } from '../../src/http/app.js';
 import { ingestDeps, type IngestDeps } from '../../src/ingest/deps.js';
 import { SyncController } from '../../src/ingest/sync-controller.js';
@@ -63,13 +63,13 @@ describe('RETENTION_DAYS', () => {
     await first.run();
     expect((await indexedIds()).sessions).toEqual([...old, ...recent].sort());
     expect((await first.status()).sources[0]!.openSessionIds).toEqual([records[1]!.session_id]);
-    // Tracker records as evaluation leaves them: a match per tracker and session, deliveries per client's turns.
+    // Tracker records as evaluation leaves them: a match per tracker and session, a delivery per session, each keyed by its session.
     await engine.client.waitForTask(
       await engine.client.addDocuments(engine.names.state, [
-        { id: 'match-old', kind: 'match', trackerId: 'trk_0000000000000001', sessionId: old[0], clientKeys: [], turns: [0] },
-        { id: 'match-recent', kind: 'match', trackerId: 'trk_0000000000000001', sessionId: recent[0], clientKeys: [], turns: [0] },
-        { id: 'dlv_old', kind: 'delivery', trackerId: 'trk_0000000000000001', status: 'pending', sessionIds: [recent[1], old[1]], clientKeys: [], body: '{}' },
-        { id: 'dlv_recent', kind: 'delivery', trackerId: 'trk_0000000000000001', status: 'pending', sessionIds: [recent[1]], clientKeys: [], body: '{}' },
+        { id: 'match-old', kind: 'match', trackerId: 'trk_0000000000000001', sessionKey: exactKey(old[0]!), turns: [0] },
+        { id: 'match-recent', kind: 'match', trackerId: 'trk_0000000000000001', sessionKey: exactKey(recent[0]!), turns: [0] },
+        { id: 'dlv_old', kind: 'delivery', trackerId: 'trk_0000000000000001', status: 'pending', sessionKey: exactKey(old[1]!), sessionIds: [old[1]], body: '{}' },
+        { id: 'dlv_recent', kind: 'delivery', trackerId: 'trk_0000000000000001', status: 'pending', sessionKey: exactKey(recent[1]!), sessionIds: [recent[1]], body: '{}' },
       ]),
     );
 
