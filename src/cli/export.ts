@@ -36,7 +36,7 @@ ${FILTER_HELP}
 export sessions, by what both sides said (conversation conditions):
 ${CONVERSATION_HELP}
 
-Without QUERY an export has no size limit; with it, the engine pages through at most 1,000,000
+export turns without QUERY has no size limit; otherwise the engine pages through at most 1,000,000
 matches, and a search matching more is refused before anything is written. Reads the indexes under
 INDEX_PREFIX, or the demo's when those do not exist (it says so on stderr). Exit: 0 done, 1 a
 failure (stdout closed early included: what was written stays), 64 a wrong command line.`,
