@@ -7,7 +7,7 @@ import { FACETS, ROLES, countedFacets, renderFacets } from './facets.js';
 import { hitMeta, hitTurn, onHitClick, turnHit } from './hits.js';
 import { hideSession, showSession, wireSessionDialog } from './session.js';
 import { clearFormError, describeSearch, readTrackerFields, secretPanel, showFormError, trackerFields } from './tracker-parts.js';
-import { $, api, apiSend, closeOnBackdrop, el, formatDay, formatDuration, formatNumber, localDayBound, plural, TIME_ZONE } from './util.js';
+import { $, api, apiFile, apiSend, closeOnBackdrop, el, formatDay, formatDuration, formatNumber, localDayBound, plural, saveFile, TIME_ZONE } from './util.js';
 
 const HITS_PER_PAGE = 20;
 const READY_POLL_MS = 1500;
@@ -81,6 +81,13 @@ function searchParams(s) {
   if (s.mode === 'sessions') for (const [name, value] of conditionParams(s)) params.append(name, value);
   if (s.sort !== 'relevance') params.set('sort', s.sort);
   if (s.page > 1) params.set('page', String(s.page));
+  return params;
+}
+
+/** The current search as an export takes it: every match, so no page (nor hitsPerPage, facets, or the context shown). */
+function exportParams(s) {
+  const params = searchParams(s);
+  params.delete('page');
   return params;
 }
 
@@ -170,7 +177,10 @@ async function runSearch() {
     $('stats').hidden = true;
     $('pager').hidden = true;
   } finally {
-    if (inFlight === controller) $('results').removeAttribute('aria-busy');
+    if (inFlight === controller) {
+      $('results').removeAttribute('aria-busy');
+      $('export-toggle').disabled = !lastResult;
+    }
   }
 }
 
@@ -344,6 +354,38 @@ function showNotice(text) {
   $('notice-text').textContent = text;
 }
 
+// ---- Export ----
+
+function setExportMenu(open) {
+  $('export-menu').hidden = !open;
+  $('export-toggle').setAttribute('aria-expanded', String(open));
+}
+
+/** An export being downloaded: the button says so and opens no menu until it is saved. */
+let exporting = false;
+
+/** Downloads every match of the current search; a refusal is said above the results, as other failures are. */
+async function exportSearch(format) {
+  setExportMenu(false);
+  const toggle = $('export-toggle');
+  // Not disabled: the button keeps the focus the menu item had.
+  toggle.focus();
+  const params = exportParams(state);
+  params.set('format', format);
+  exporting = true;
+  toggle.textContent = 'Exporting…';
+  try {
+    const { blob, name } = await apiFile(`/v1/export/${state.mode}`, params);
+    saveFile(blob, name);
+  } catch (error) {
+    if (error.status === 401) $('key-form').hidden = false;
+    showNotice(`Export: ${error.message}`);
+  } finally {
+    exporting = false;
+    toggle.textContent = 'Export';
+  }
+}
+
 // ---- Save as tracker ----
 
 /** The search as a tracker keeps it: its text and filters, in either mode; never page, order or facets. */
@@ -467,6 +509,24 @@ wireSessionDialog(() => {
 });
 
 wireConditions(navigate);
+
+$('export-toggle').addEventListener('click', () => setExportMenu(!exporting && $('export-menu').hidden));
+for (const button of $('export-menu').querySelectorAll('button')) button.addEventListener('click', () => exportSearch(button.dataset.format));
+// The menu closes as menus do: on a click elsewhere, or Escape (back to its button).
+document.addEventListener('click', (event) => {
+  if (!event.target.closest('.export')) setExportMenu(false);
+});
+$('export-menu').closest('.export').addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || $('export-menu').hidden) return;
+  event.preventDefault();
+  setExportMenu(false);
+  $('export-toggle').focus();
+});
+// And when the keyboard moves on past it.
+$('export-menu').closest('.export').addEventListener('focusout', (event) => {
+  // Only to another element: a click that focuses nothing (buttons in Safari) is the click handler's.
+  if (event.relatedTarget && !event.currentTarget.contains(event.relatedTarget)) setExportMenu(false);
+});
 
 $('save-tracker').addEventListener('click', openTrackerDialog);
 $('tracker-form').addEventListener('submit', saveTracker);

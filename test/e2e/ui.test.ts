@@ -1,10 +1,11 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoSessions } from '../../src/demo/synthetic.js';
+import { ApiKeys } from '../../src/http/api-keys.js';
 import { createApp } from '../../src/http/app.js';
 import type { SyncController } from '../../src/ingest/sync-controller.js';
 import { writeSessions } from '../../src/ingest/index-writer.js';
@@ -14,6 +15,7 @@ import { createAgentsSource } from '../../src/sources/agents/client.js';
 import type { SessionSource } from '../../src/sources/source.js';
 import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from '../support/agents-upstream.js';
 import { AGENTS_CORPUS, loadCorpus } from '../support/corpus.js';
+import { parseCsv } from '../support/csv.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 
 /**
@@ -118,6 +120,20 @@ async function apiSearch(kind: 'turns' | 'sessions', query: string): Promise<Sea
 
 async function apiSessions(query: string): Promise<SessionsAnswer> {
   return (await apiSearch('sessions', query)) as unknown as SessionsAnswer;
+}
+
+/** The body of an export the API writes for `query`, as a caller without the page gets it. */
+async function apiExport(kind: 'turns' | 'sessions', query: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/v1/export/${kind}?${query}`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** Picks a format in the page's Export menu and returns the file the browser saves, with its name. */
+async function exportFile(page: Page, format: 'JSON lines' | 'CSV'): Promise<{ name: string; text: string }> {
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: format, exact: true }).click()]);
+  return { name: download.suggestedFilename(), text: readFileSync((await download.path())!, 'utf8') };
 }
 
 /** What a highlight reads as: the API's escaped text without its marks. */
@@ -596,6 +612,7 @@ describe('conversation conditions', () => {
     expect(await error.textContent()).toBe(((await refused.json()) as { error: { message: string } }).error.message);
     expect(await error.textContent()).toContain("'notSaid'");
     expect(await page.locator('#hits .hit').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Export', exact: true }).isDisabled()).toBe(true);
     await shot(page, 'ui-desktop-conversation-error');
 
     await page.getByRole('textbox', { name: 'Condition: agent never said' }).fill('rude');
@@ -605,10 +622,73 @@ describe('conversation conditions', () => {
     expect(await total(page)).toBe((await apiSessions('notSaid=agent:rude')).totalHits);
   });
 
-  it('fits a phone: rows and matches no wider than the screen', async () => {
+  it('exports the current search as JSON lines and CSV: the file holds what the API exports for the same parameters, every page', async () => {
+    const search = new URLSearchParams(ordered);
+    search.set('sort', 'newest');
+    const page = await open(`/?mode=sessions&${search}`);
+    expect(await total(page)).toBeGreaterThan(1);
+    const jsonl = await exportFile(page, 'JSON lines');
+    expect(jsonl.name).toBe('sessions.jsonl');
+    expect(jsonl.text).toBe(await apiExport('sessions', `${search}&format=jsonl`));
+    const exported = jsonl.text.trim().split('\n').map((line) => JSON.parse(line) as { sessionId: string; matches: Match[] });
+    expect(exported).toHaveLength(await total(page));
+    expect(exported.every((hit) => hit.matches.length === 2)).toBe(true);
+    const csv = await exportFile(page, 'CSV');
+    expect(csv.name).toBe('sessions.csv');
+    expect(csv.text).toBe(await apiExport('sessions', `${search}&format=csv`));
+    expect(parseCsv(csv.text)).toHaveLength(exported.length + 1);
+
+    // Turns, past the first page: the export holds every match, not the page shown.
+    const turns = await open('/?q=refund&companionId=comp_cafe_barista&page=2');
+    const file = await exportFile(turns, 'CSV');
+    expect(file.name).toBe('turns.csv');
+    expect(file.text).toBe(await apiExport('turns', 'q=refund&companionId=comp_cafe_barista&format=csv'));
+    expect(parseCsv(file.text)).toHaveLength(await total(turns) + 1);
+  });
+
+  it('exports with the key the page was given, within that key\'s scope', async () => {
+    const key = 'ui-cafe-search-key';
+    const url = await listen(createApp({
+      engine: engine.client, names: engine.names, log: silentLogger,
+      keys: new ApiKeys([{ key, name: 'cafe', role: 'search', companions: ['comp_cafe_barista'] }]),
+    }));
+    const page = await open(`${url}/?mode=sessions&${ordered}`);
+    await page.getByLabel('This API needs a key').fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await poll(() => page.locator('#status').textContent()).toMatch(/sessions? found$/);
+    const file = await exportFile(page, 'JSON lines');
+    const response = await fetch(`${url}/v1/export/sessions?${ordered}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    expect(file.text).toBe(await response.text());
+    const companions = new Set(file.text.trim().split('\n').map((line) => (JSON.parse(line) as { companionId: string }).companionId));
+    expect(companions).toEqual(new Set(['comp_cafe_barista']));
+  });
+
+  it('says why an export failed above the results, as other failures are said', async () => {
+    const page = await open(`/?mode=sessions&${ordered}`);
+    // The API refuses an export its search would answer only past the engine's paging limit, which this
+    // corpus is far from: its answer is given here, as the API words it, to see the page show it.
+    const message = 'This search matches 1,000,000 sessions or more, and the engine pages a search through at most 1,000,000 matches: narrow it with filters or dates to export it';
+    await page.route('**/v1/export/**', (route) => route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: { code: 'bad_request', message, requestId: 'r' } }) }));
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('button', { name: 'CSV', exact: true }).click();
+    const notice = page.locator('#notice');
+    await poll(() => notice.isVisible()).toBe(true);
+    expect(await page.locator('#notice-text').textContent()).toBe(`Export: ${message}`);
+    expect(await page.getByRole('button', { name: 'Export', exact: true }).evaluate((node) => node === document.activeElement)).toBe(true);
+  });
+
+  it('fits a phone: rows, matches and the export menu no wider than the screen', async () => {
     const page = await open(`/?mode=sessions&${ordered}&notSaid=user:rude`, { viewport: PHONE });
     expect(await page.locator('#hits .hit').first().locator('a.match').count()).toBe(2);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    expect(await page.getByRole('button', { name: 'JSON lines', exact: true }).isVisible()).toBe(true);
+    const menu = (await page.locator('#export-menu').boundingBox())!;
+    expect(menu.x).toBeGreaterThanOrEqual(0);
+    expect(menu.x + menu.width).toBeLessThanOrEqual(PHONE.width);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#export-menu').isVisible()).toBe(false);
     for (const input of await page.locator('#condition-list input').all()) expect((await input.boundingBox())!.width).toBeGreaterThanOrEqual(250);
     await shot(page, 'ui-mobile-conversation');
   });
