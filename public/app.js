@@ -2,11 +2,12 @@
 // shared and reloaded. Only `highlight`/`snippet` are inserted as HTML: the API escapes them and
 // adds nothing but <mark>; every other value is set as text.
 
+import { conditionCount, conditionParams, describeCondition, renderConditions, sentSaid, showConditionsError, wireConditions } from './conditions.js';
 import { FACETS, ROLES, countedFacets, renderFacets } from './facets.js';
 import { hitMeta, hitTurn, onHitClick, turnHit } from './hits.js';
 import { hideSession, showSession, wireSessionDialog } from './session.js';
 import { clearFormError, describeSearch, readTrackerFields, secretPanel, showFormError, trackerFields } from './tracker-parts.js';
-import { $, api, apiSend, closeOnBackdrop, el, formatDay, formatDuration, formatNumber, localDayBound, plural, TIME_ZONE } from './util.js';
+import { $, api, apiFile, apiSend, closeOnBackdrop, el, formatDay, formatDuration, formatNumber, localDayBound, plural, saveFile, TIME_ZONE } from './util.js';
 
 const HITS_PER_PAGE = 20;
 const READY_POLL_MS = 1500;
@@ -22,6 +23,11 @@ function readState() {
     mode: params.get('mode') === 'sessions' ? 'sessions' : 'turns',
     ...Object.fromEntries(PARAMS.map((name) => [name, values(name)])),
     role: values('role').filter((role) => ROLES.includes(role)),
+    // Every condition where it was given, repeats included: the n-th `said` is what order=said orders.
+    said: params.getAll('said'),
+    notSaid: params.getAll('notSaid'),
+    order: params.get('order') === 'said',
+    within: params.get('within') ?? '',
     from: params.get('from') ?? '',
     to: params.get('to') ?? '',
     sort: params.get('sort') ?? 'relevance',
@@ -40,6 +46,9 @@ function urlOf(s) {
   for (const name of PARAMS) for (const value of s[name]) params.append(name, value);
   if (s.from) params.set('from', s.from);
   if (s.to) params.set('to', s.to);
+  for (const name of ['said', 'notSaid']) for (const value of s[name]) params.append(name, value);
+  if (s.order) params.set('order', 'said');
+  if (s.order && s.within !== '') params.set('within', s.within);
   if (s.sort !== 'relevance') params.set('sort', s.sort);
   if (s.page > 1) params.set('page', String(s.page));
   if (s.session) params.set('session', s.session);
@@ -68,10 +77,21 @@ function searchParams(s) {
   if (s.q) params.set('q', s.q);
   // Both roles ticked is everyone: no filter.
   if (s.role.length === 1) params.set('role', s.role[0]);
+  // Turn searches take no conditions: in turns mode they wait in the URL for a switch back.
+  if (s.mode === 'sessions') for (const [name, value] of conditionParams(s)) params.append(name, value);
   if (s.sort !== 'relevance') params.set('sort', s.sort);
   if (s.page > 1) params.set('page', String(s.page));
   return params;
 }
+
+/** The current search as an export takes it: every match, so no page (nor hitsPerPage, facets, or the context shown). */
+function exportParams(s) {
+  const params = searchParams(s);
+  params.delete('page');
+  return params;
+}
+
+const conditionsApply = (s) => s.mode === 'sessions' && conditionCount(s) > 0;
 
 const activeFilters = (s) => PARAMS.reduce((n, name) => n + s[name].length, 0) + (s.from ? 1 : 0) + (s.to ? 1 : 0);
 
@@ -108,6 +128,9 @@ function syncForm() {
   $('from').value = /^\d{4}-\d{2}-\d{2}$/.test(state.from) ? state.from : '';
   $('to').value = /^\d{4}-\d{2}-\d{2}$/.test(state.to) ? state.to : '';
   $('sort').value = state.sort;
+  $('conversation').hidden = state.mode !== 'sessions';
+  renderConditions(state);
+  conditionsNote();
   const count = activeFilters(state);
   $('filter-count').textContent = count ? ` (${count})` : '';
   $('clear').hidden = count === 0;
@@ -127,33 +150,49 @@ async function runSearch() {
   params.set('facets', countedFacets(state.mode).join(','));
   params.set('facetMode', 'disjunctive');
   if (state.mode === 'turns') params.set('context', '1');
+  // What each hit's `matches` refer to by position, as this request sends them.
+  const said = state.mode === 'sessions' ? sentSaid(state) : [];
+  const withConditions = conditionsApply(state);
   $('results').setAttribute('aria-busy', 'true');
   try {
     const result = await api(`/v1/search/${state.mode}`, params, controller.signal);
     await readiness;
     if (controller.signal.aborted) return;
     lastResult = result;
-    showResult(result);
+    showConditionsError('');
+    showResult(result, said);
   } catch (error) {
     if (error.name === 'AbortError') return;
     lastResult = undefined;
     if (error.status === 401) $('key-form').hidden = false;
-    setStatus(error.message, true);
+    // A refusal of a search with conditions names what is wrong with them: say it beside them.
+    if (error.status === 400 && withConditions) {
+      showConditionsError(error.message);
+      setStatus('No results: the conditions above need a change.', true);
+    } else {
+      showConditionsError('');
+      setStatus(error.message, true);
+    }
     $('hits').replaceChildren();
     $('stats').hidden = true;
     $('pager').hidden = true;
   } finally {
-    if (inFlight === controller) $('results').removeAttribute('aria-busy');
+    if (inFlight === controller) {
+      $('results').removeAttribute('aria-busy');
+      $('export-toggle').disabled = !lastResult;
+    }
   }
 }
 
-function showResult(result) {
+/** `said`: the `said` conditions the search sent, which each session hit's `matches` refer to. */
+function showResult(result, said) {
   const what = state.mode === 'turns' ? 'turn' : 'session';
+  const limits = [activeFilters(state) && 'filters', conditionsApply(state) && 'conditions'].filter(Boolean).join(' and ');
   if (result.totalHits > 0) setStatus(`${plural(result.totalHits, what)} found${indexing ? ' so far (indexing…)' : ''}`);
   else if (indexing) setStatus('Indexing…');
-  else setStatus(`No ${what}s match${state.q ? ` “${state.q}”` : ''}${activeFilters(state) ? ' with these filters' : ''}.`);
+  else setStatus(`No ${what}s match${state.q ? ` “${state.q}”` : ''}${limits ? ` with these ${limits}` : ''}.`);
   $('filters-done').textContent = `Show ${plural(result.totalHits, what)}`;
-  $('hits').replaceChildren(...(result.totalHits > 0 ? result.hits.map((hit) => (state.mode === 'turns' ? turnHit(hit, sessionHref(hit)) : sessionHit(hit))) : [emptyState()]));
+  $('hits').replaceChildren(...(result.totalHits > 0 ? result.hits.map((hit) => (state.mode === 'turns' ? turnHit(hit, sessionHref(hit)) : sessionHit(hit, said))) : [emptyState()]));
   renderFacets({
     counts: result.facets,
     mode: state.mode,
@@ -179,13 +218,14 @@ function emptyState() {
     return el('li', { className: 'empty indexing' }, el('p', { textContent: 'The first sync is still running: sessions appear here as they are indexed.' }));
   }
   const clear = activeFilters(state) ? el('button', { type: 'button', className: 'link', textContent: 'Clear the filters', onclick: clearFilters }) : null;
-  return el('li', { className: 'empty' }, [el('p', { textContent: state.q ? 'Try fewer words, or other ones.' : 'Try other filters.' }), clear]);
+  const advice = state.q ? 'Try fewer words, or other ones.' : conditionsApply(state) ? 'Try other conditions, or fewer.' : 'Try other filters.';
+  return el('li', { className: 'empty' }, [el('p', { textContent: advice }), clear]);
 }
 
 /** Where a hit's session opens: this search with the session shown. */
 const sessionHref = (hit) => urlOf({ ...state, session: hit.sessionId, turn: hitTurn(hit) });
 
-function sessionHit(hit) {
+function sessionHit(hit, said) {
   const extra = [
     el('span', { textContent: plural(hit.turnCount, 'turn') }),
     el('span', { className: 'duration', textContent: hit.inProgress ? 'in progress' : formatDuration(hit.durationSeconds) }),
@@ -193,7 +233,23 @@ function sessionHit(hit) {
   ];
   const snippet = el('p', { className: 'turn snippet' });
   snippet.innerHTML = hit.snippet;
-  return el('li', { className: 'hit' }, [hitMeta(hit, hit.startedAt ?? hit.createdAt, extra, sessionHref(hit)), snippet]);
+  return el('li', { className: 'hit' }, [hitMeta(hit, hit.startedAt ?? hit.createdAt, extra, sessionHref(hit)), snippet, conversationMatches(hit, said)]);
+}
+
+/**
+ * The turn that satisfies each `said` condition, marked as the API marks it (escaped, <mark> only),
+ * each a link that opens the session at that turn.
+ */
+function conversationMatches(hit, said) {
+  if (!hit.matches?.length) return null;
+  return el('ul', { className: 'matches', attrs: { 'aria-label': 'Turns that satisfy the conditions' } }, hit.matches.map((match) => {
+    const text = el('span', { className: 'text' });
+    text.innerHTML = match.highlight;
+    const turn = String(match.turnIndex);
+    return el('li', {}, el('a', {
+      className: 'match', href: urlOf({ ...state, session: hit.sessionId, turn }), dataset: { session: hit.sessionId, turn },
+    }, [el('span', { className: 'condition-label', textContent: describeCondition(said[match.condition]) }), text]));
+  }));
 }
 
 function renderStats(stats) {
@@ -231,6 +287,18 @@ function renderRefinements() {
   if (chips.length > 1) chips.push(el('li', {}, el('button', { type: 'button', className: 'link', textContent: 'Clear all', onclick: clearFilters })));
   $('refinements').replaceChildren(...chips);
   $('refinements').hidden = chips.length === 0;
+}
+
+/** In turns mode, conditions kept for sessions are said to be there rather than silently ignored. */
+function conditionsNote() {
+  const count = conditionCount(state);
+  const note = $('conditions-note');
+  note.hidden = state.mode !== 'turns' || count === 0;
+  if (note.hidden) return;
+  note.replaceChildren(
+    `${count === 1 ? 'A conversation condition applies' : `${formatNumber(count)} conversation conditions apply`} to sessions only. `,
+    el('button', { type: 'button', className: 'link', textContent: 'Show sessions', onclick: () => navigate({ mode: 'sessions', page: 1 }) }),
+  );
 }
 
 function clearFilters() {
@@ -286,6 +354,38 @@ function showNotice(text) {
   $('notice-text').textContent = text;
 }
 
+// ---- Export ----
+
+function setExportMenu(open) {
+  $('export-menu').hidden = !open;
+  $('export-toggle').setAttribute('aria-expanded', String(open));
+}
+
+/** An export being downloaded: the button says so and opens no menu until it is saved. */
+let exporting = false;
+
+/** Downloads every match of the current search; a refusal is said above the results, as other failures are. */
+async function exportSearch(format) {
+  setExportMenu(false);
+  const toggle = $('export-toggle');
+  // Not disabled: the button keeps the focus the menu item had.
+  toggle.focus();
+  const params = exportParams(state);
+  params.set('format', format);
+  exporting = true;
+  toggle.textContent = 'Exporting…';
+  try {
+    const { blob, name } = await apiFile(`/v1/export/${state.mode}`, params);
+    saveFile(blob, name);
+  } catch (error) {
+    if (error.status === 401) $('key-form').hidden = false;
+    showNotice(`Export: ${error.message}`);
+  } finally {
+    exporting = false;
+    toggle.textContent = 'Export';
+  }
+}
+
 // ---- Save as tracker ----
 
 /** The search as a tracker keeps it: its text and filters, in either mode; never page, order or facets. */
@@ -309,6 +409,7 @@ function openTrackerDialog() {
   $('tracker-saved').hidden = true;
   $('tracker-search').replaceChildren(describeSearch(savingSearch));
   $('tracker-dates').hidden = !state.from && !state.to;
+  $('tracker-conditions').hidden = !conditionsApply(state);
   $('tracker-dialog').showModal();
   $('tracker-name').focus();
 }
@@ -405,6 +506,26 @@ onHitClick($('hits'), openSession);
 wireSessionDialog(() => {
   closeSession();
   restoreFocus();
+});
+
+wireConditions(navigate);
+
+$('export-toggle').addEventListener('click', () => setExportMenu(!exporting && $('export-menu').hidden));
+for (const button of $('export-menu').querySelectorAll('button')) button.addEventListener('click', () => exportSearch(button.dataset.format));
+// The menu closes as menus do: on a click elsewhere, or Escape (back to its button).
+document.addEventListener('click', (event) => {
+  if (!event.target.closest('.export')) setExportMenu(false);
+});
+$('export-menu').closest('.export').addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || $('export-menu').hidden) return;
+  event.preventDefault();
+  setExportMenu(false);
+  $('export-toggle').focus();
+});
+// And when the keyboard moves on past it.
+$('export-menu').closest('.export').addEventListener('focusout', (event) => {
+  // Only to another element: a click that focuses nothing (buttons in Safari) is the click handler's.
+  if (event.relatedTarget && !event.currentTarget.contains(event.relatedTarget)) setExportMenu(false);
 });
 
 $('save-tracker').addEventListener('click', openTrackerDialog);

@@ -4,9 +4,12 @@
 
 import { el, formatDate, formatOffset, roleLabel } from './util.js';
 
-/** The turn a hit points at, as URLs and the session view take it: '' for none. */
+/**
+ * The turn a hit points at, as URLs and the session view take it: a turn hit's own; a session hit's
+ * turn that matches the text, else the turn that satisfies its first condition; '' for none.
+ */
 export function hitTurn(hit) {
-  const turn = hit.turnIndex ?? hit.matchedTurnIndex;
+  const turn = hit.turnIndex ?? hit.matchedTurnIndex ?? hit.matches?.[0]?.turnIndex;
   return turn == null ? '' : String(turn);
 }
 
@@ -45,12 +48,13 @@ export function turnHit(hit, href) {
 /**
  * Calls `open(sessionId, turn, link)` for a click anywhere on a card of `list`, unless it selects text;
  * the link inside the card is what the keyboard reaches (Enter) and what a middle or Ctrl-click opens
- * in a new tab.
+ * in a new tab. A link of the card to one of the session's turns (a condition's match) opens it there.
  */
 export function onHitClick(list, open) {
   list.addEventListener('click', (event) => {
     const card = event.target.closest('.hit');
-    const link = card?.querySelector('a.hit-link');
+    const turnLink = event.target.closest('a[data-session]');
+    const link = turnLink && card?.contains(turnLink) ? turnLink : card?.querySelector('a.hit-link');
     if (!link) return;
     if (event.target.closest('a') === link) {
       if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;

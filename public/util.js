@@ -23,18 +23,46 @@ export function apiSend(method, path, body) {
   return call(path, { method, ...json });
 }
 
-async function call(url, { headers: extra, ...init }) {
-  const headers = { accept: 'application/json', ...extra };
-  const key = sessionStorage.getItem('apiKey');
-  if (key) headers.authorization = `Bearer ${key}`;
-  const response = await fetch(url, { ...init, headers });
+async function call(url, { headers, ...init }) {
+  const response = await fetch(url, { ...init, headers: withKey({ accept: 'application/json', ...headers }) });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
-    error.status = response.status;
-    throw error;
-  }
+  if (!response.ok) throw apiError(response, body);
   return body;
+}
+
+/**
+ * GET a file the API writes (an export): its bytes as a Blob and the name the API gives it, or an
+ * Error as `api` throws. Fetched rather than linked to, so that the key (a header) goes with it and a
+ * refusal can be shown; the cost is that the whole file is held until it is saved.
+ */
+export async function apiFile(path, params) {
+  const response = await fetch(`${path}?${params}`, { headers: withKey({}) });
+  if (!response.ok) throw apiError(response, await response.json().catch(() => ({})));
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'export';
+  return { blob: await response.blob(), name };
+}
+
+function withKey(headers) {
+  const key = sessionStorage.getItem('apiKey');
+  return key ? { ...headers, authorization: `Bearer ${key}` } : headers;
+}
+
+/** The API's message (its `{error:{message}}`) and status, as an Error. */
+function apiError(response, body) {
+  const error = new Error(body.error?.message ?? `${response.status} ${response.statusText}`);
+  error.status = response.status;
+  return error;
+}
+
+/** Hands a Blob to the browser as a download named `name`. */
+export function saveFile(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a', { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser reads the object URL after the click has returned: revoke it once that is surely done.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** Closes a modal <dialog> on a click on its backdrop (outside its box); Escape closes it already. */

@@ -14,6 +14,7 @@ const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'trackers.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'conditions.js': 'text/javascript; charset=utf-8',
   'facets.js': 'text/javascript; charset=utf-8',
   'hits.js': 'text/javascript; charset=utf-8',
   'session.js': 'text/javascript; charset=utf-8',
@@ -75,7 +76,7 @@ export const uiRoutes: ApiRoute[] = [
       method: 'get', path: '/ui/:file', tag: 'Page', access: 'open', summary: 'Script and style of the pages',
       // Any other name is a 404, as for any file that is not there.
       params: {
-        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `facets.js`, `hits.js`, `session.js`, `tracker-parts.js`, `trackers.js`, `util.js`'),
+        file: z.string().describe('`style.css`, or a module of the pages: `app.js`, `conditions.js`, `facets.js`, `hits.js`, `session.js`, `tracker-parts.js`, `trackers.js`, `util.js`'),
       },
       responses: { 200: { description: 'JavaScript or CSS', contentType: ['text/javascript', 'text/css'] } },
     },
