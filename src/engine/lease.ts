@@ -15,16 +15,18 @@ import { quote } from './filter.js';
  * lease, see it free, write ourselves in" lets two processes that read at the same moment both win.
  * What the engine does guarantee is order: it gives every task a uid as it enqueues it, in the order
  * requests arrive, and applies an index's tasks in uid order, so once a task has finished, a read sees
- * every earlier task of that index applied. The acquisition rests on that alone (Lamport's bakery,
- * with the engine handing out the numbers):
+ * every task of that index enqueued before it applied. The acquisition rests on that alone (Lamport's
+ * bakery, with the engine handing out the numbers):
  *
  * 1. A claimant writes a claim of its own (document `lease-<name>-<instance>`) without a ticket. The
  *    uid the engine gives that write is the claimant's ticket.
- * 2. It writes the claim again with the ticket, and waits for that task.
- * 3. It reads every claim on the lease. Any live claim (not past `expiresAt`) with a smaller ticket
- *    wins over it: it withdraws (deletes its claim). A live claim still without a ticket may get a
- *    smaller one: it reads again until that claim has its ticket (or lapses). Otherwise it holds the
- *    lease, and says so (`acquiredAt`) in the next write.
+ * 2. It writes the claim again with the ticket, noting the moment it sent that write (`asked`), and
+ *    waits for the task.
+ * 3. It reads every claim on the lease. A claim counts when its `expiresAt` is after `asked`. Any
+ *    counting claim with a smaller ticket wins over it: it withdraws (deletes its claim). A counting
+ *    claim still without a ticket may get a smaller one: it reads again until that claim has its
+ *    ticket, and withdraws if that takes too long. Otherwise it holds the lease, and says so
+ *    (`acquiredAt`) in its next write.
  *
  * Why two claimants never both hold: of two claims, the one whose first write was enqueued first has
  * the smaller ticket, and that write was applied before the other claimant's step-2 task, so the
@@ -32,15 +34,17 @@ import { quote } from './filter.js';
  * smallest ticket may not see later ones at all, and needs not. A claimant that comes while the lease
  * is held sees the holder's claim, whose ticket is older, and withdraws.
  *
- * Expiry: the holder renews its claim every third of the TTL, each renewal setting `expiresAt` to
- * the time it was sent plus the TTL. Others treat a claim as lapsed once their clock passes its
- * `expiresAt`. The holder treats the lease as lost a quarter of the TTL earlier (`deadline`), counting
- * only renewals confirmed before the deadline they extend: the engine then holds at least that
- * `expiresAt`, so no one can take over before the holder has stopped. A lost lease aborts its
- * signal: the work stops (a sync pass writes what it fetched and checkpoints, as on shutdown) and
- * never resumes under that claim. The quarter TTL (15 s at the default 60 s) is the room for clocks
- * of different hosts to disagree and for an interrupted pass's last write to be queued; a renewal
- * may wait in the engine's queue behind document batches for up to 5/12 of the TTL before it is late.
+ * Expiry: from step 2 on, the claimant renews its claim every third of the TTL, each renewal setting
+ * `expiresAt` to the time it was sent plus the TTL. It counts on its claim until a quarter of the TTL
+ * before the `expiresAt` of the last renewal the engine accepted (enqueued) before the previous such
+ * point (`deadline`); past it the lease is lost. Accepted is enough, processed is not needed: a
+ * renewal enqueued before another claimant's step-2 write is applied before that claimant reads, and
+ * one enqueued after it was sent before the holder's deadline, itself a quarter TTL before the
+ * `expiresAt` the claimant reads, so the claimant, judging by `asked`, still counts the claim. Renewals
+ * thus never wait behind document batches in the engine's queue. A lost lease aborts its signal: the
+ * work stops (a sync pass writes what it fetched and checkpoints, as on shutdown) and never resumes
+ * under that claim. The quarter TTL (15 s at the default 60 s) is the room for the clocks of
+ * different hosts to disagree and for an interrupted pass's last write to be queued.
  *
  * A holder's writes queued before it stopped are applied before a newcomer's claim (engine order);
  * a sync newcomer also waits for them to finish before it reads the checkpoint (sync-controller.ts).
@@ -74,14 +78,19 @@ type Claim = {
   expiresAt: number;
 };
 
+/** A claim this process keeps renewing: while it contends for the lease, then while it holds it. */
 type Holding = {
   claim: Claim;
+  acquired: boolean;
   deadline: number;
   lost: AbortController;
   heartbeat: NodeJS.Timeout;
   expiry: NodeJS.Timeout;
-  /** The renewal in flight: a release waits for it, or the renewal could land after the deletion and bring the claim back. */
-  renewal: Promise<void> | undefined;
+  /**
+   * The renewal in flight, resolving to its task when the engine accepted it in time: a release waits
+   * for it, or the renewal could land after the deletion and bring the claim back.
+   */
+  renewal: Promise<number | undefined> | undefined;
 };
 
 export type LeaseOptions = {
@@ -94,6 +103,8 @@ export type LeaseOptions = {
 
 /** While a claim without a ticket is in the way: its second write is one task away. */
 const UNDECIDED_POLL_MS = 25;
+/** How long a claimant waits for such a claim's ticket before it gives up this try. */
+const UNDECIDED_WAIT_MS = 2_000;
 
 /** The leases of one process: one identity, one TTL. */
 export class Leases {
@@ -121,6 +132,10 @@ export class Leases {
 export class Lease {
   readonly #claimId: string;
   #holding: Holding | undefined;
+  /** A claim of this process may be in the engine: written, and not withdrawn since. */
+  #claimed = false;
+  /** The try under way: callers that ask meanwhile (a hook and a loop) share its answer instead of claiming twice. */
+  #trying: Promise<LeaseResult> | undefined;
 
   constructor(
     private readonly engine: EngineClient,
@@ -134,40 +149,62 @@ export class Lease {
 
   /** Held, and not past the point where the holder must consider it lost. */
   get held(): boolean {
-    return this.#holding !== undefined && Date.now() < this.#holding.deadline;
+    return this.#holding !== undefined && this.#holding.acquired && Date.now() < this.#holding.deadline;
   }
 
   /** One attempt: the lease, or who holds it (null when claimants are still deciding, or one is just withdrawing). */
-  async tryAcquire(): Promise<LeaseResult> {
-    if (this.#holding && this.held) return { acquired: true, signal: this.#holding.lost.signal };
-    const now = Date.now();
-    const claims = await this.#claims();
+  tryAcquire(): Promise<LeaseResult> {
+    if (this.#holding && this.held) return Promise.resolve({ acquired: true, signal: this.#holding.lost.signal });
+    this.#trying ??= this.#try().finally(() => (this.#trying = undefined));
+    return this.#trying;
+  }
+
+  async #try(): Promise<LeaseResult> {
     // A holder seen now is still there when a claim would be read back: claiming would only queue tasks.
-    const holder = claims.find((claim) => claim.id !== this.#claimId && claim.acquiredAt !== null && claim.expiresAt > now);
-    if (holder) return { acquired: false, heldBy: this.#view(holder) };
-    await this.#reap(claims, now);
+    const peeked = (await this.#claims()).find((claim) => claim.id !== this.#claimId && claim.acquiredAt !== null && claim.expiresAt > Date.now());
+    if (peeked) return { acquired: false, heldBy: this.#view(peeked) };
 
     const claimedAt = Date.now();
     const claim: Claim = { id: this.#claimId, kind: 'lease', source: this.name, holder: this.holder, ticket: null, claimedAt, acquiredAt: null, expiresAt: claimedAt + this.options.ttlMs };
+    this.#claimed = true;
     claim.ticket = await this.engine.addDocuments(this.stateIndex, [claim]);
-    await this.engine.waitForTask(await this.engine.addDocuments(this.stateIndex, [claim]));
-    const deadline = claimedAt + this.#heldFor();
+    const asked = Date.now();
+    const holding = this.#contend({ ...claim, expiresAt: asked + this.options.ttlMs }, claimedAt + this.#heldFor());
+    let decided: LeaseResult | undefined;
+    try {
+      const second = await this.engine.addDocuments(this.stateIndex, [holding.claim]);
+      if (Date.now() < holding.deadline) holding.deadline = asked + this.#heldFor();
+      await this.engine.waitForTask(second);
+      decided = await this.#decide(holding, asked);
+    } finally {
+      if (!decided?.acquired) await this.#giveUp(holding);
+    }
+    return decided;
+  }
+
+  /** Step 3: reads the claims until no claim ahead of this one is undecided. */
+  async #decide(holding: Holding, asked: number): Promise<LeaseResult> {
+    const ticket = holding.claim.ticket!;
+    const waitUntil = Date.now() + UNDECIDED_WAIT_MS;
     for (;;) {
-      const live = (await this.#claims()).filter((other) => other.id !== this.#claimId && other.expiresAt > Date.now());
-      const ahead = live.filter((other) => other.ticket === null || other.ticket < claim.ticket!);
+      const claims = await this.#claims();
+      await this.#reap(claims, asked);
+      const ahead = claims.filter((other) => other.id !== this.#claimId && other.expiresAt > asked && (other.ticket === null || other.ticket < ticket));
       const winner = ahead.filter((other) => other.ticket !== null).sort((a, b) => a.ticket! - b.ticket!)[0];
-      if (winner || (ahead.length > 0 && Date.now() + UNDECIDED_POLL_MS >= deadline)) {
-        await this.#withdraw();
-        return { acquired: false, heldBy: winner ? this.#view(winner) : null };
-      }
+      if (winner) return { acquired: false, heldBy: this.#view(winner) };
+      if (this.#holding !== holding || Date.now() >= holding.deadline || (ahead.length > 0 && Date.now() >= waitUntil)) return { acquired: false, heldBy: null };
       if (ahead.length === 0) break;
       await sleep(UNDECIDED_POLL_MS);
     }
-    if (Date.now() >= deadline) {
-      await this.#withdraw();
-      return { acquired: false, heldBy: null };
-    }
-    return { acquired: true, signal: await this.#hold(claim, deadline) };
+    holding.acquired = true;
+    holding.claim = { ...holding.claim, acquiredAt: Date.now() };
+    // At once, after a renewal already on its way, and applied before the work starts: whoever reads
+    // the claims from now on sees the lease held (`acquiredAt`), not only claimed.
+    await holding.renewal;
+    const published = await this.#renew(holding);
+    if (published !== undefined) await this.engine.waitForTask(published);
+    this.options.log.info('lease acquired', { lease: this.name, instanceId: this.holder.instanceId });
+    return { acquired: true, signal: holding.lost.signal };
   }
 
   /**
@@ -186,13 +223,17 @@ export class Lease {
 
   /** Ends the holding (when there is one) and deletes this process's claim, so the next claimant need not wait for it to lapse. */
   async release(): Promise<void> {
-    const holding = this.#holding;
+    await this.#giveUp(this.#holding);
+  }
+
+  async #giveUp(holding: Holding | undefined): Promise<void> {
     if (holding) this.#stop(holding);
+    if (!this.#claimed) return;
     try {
       await holding?.renewal;
       await this.#withdraw();
     } catch (error) {
-      this.options.log.warn('lease not released; it lapses by itself', { lease: this.name, error: errorMessage(error) });
+      this.options.log.warn('lease claim not withdrawn; it lapses by itself', { lease: this.name, error: errorMessage(error) });
     }
   }
 
@@ -203,70 +244,74 @@ export class Lease {
     return holders[0] ? this.#view(holders[0]) : null;
   }
 
-  async #hold(claim: Claim, deadline: number): Promise<AbortSignal> {
+  /** Starts renewing a claim whose writes are on their way, counted on until `deadline`. */
+  #contend(claim: Claim, deadline: number): Holding {
     const holding: Holding = {
-      claim: { ...claim, acquiredAt: Date.now() },
+      claim,
+      acquired: false,
       deadline,
       lost: new AbortController(),
       heartbeat: setInterval(() => void this.#renew(holding), this.options.ttlMs / 3).unref(),
-      expiry: setTimeout(() => this.#lose(holding, 'its renewals were not confirmed in time'), deadline - Date.now()).unref(),
+      expiry: setTimeout(() => this.#lose(holding), deadline - Date.now()).unref(),
       renewal: undefined,
     };
     this.#holding = holding;
-    // At once: others see the lease held (`acquiredAt`) rather than claimed.
-    await this.#renew(holding);
-    this.options.log.info('lease acquired', { lease: this.name, instanceId: this.holder.instanceId });
-    return holding.lost.signal;
+    return holding;
   }
 
-  #renew(holding: Holding): Promise<void> {
-    if (holding.renewal || this.#holding !== holding) return holding.renewal ?? Promise.resolve();
+  #renew(holding: Holding): Promise<number | undefined> {
+    if (holding.renewal || this.#holding !== holding) return holding.renewal ?? Promise.resolve(undefined);
     holding.renewal = this.#renewOnce(holding).finally(() => (holding.renewal = undefined));
     return holding.renewal;
   }
 
-  async #renewOnce(holding: Holding): Promise<void> {
+  async #renewOnce(holding: Holding): Promise<number | undefined> {
     const sent = Date.now();
     const claim = { ...holding.claim, expiresAt: sent + this.options.ttlMs };
     try {
-      await this.engine.waitForTask(await this.engine.addDocuments(this.stateIndex, [claim]), { timeoutMs: Math.max(1, holding.deadline - sent) });
-      // Confirmed after the deadline: others may have seen the previous expiry pass meanwhile.
-      if (this.#holding !== holding || Date.now() >= holding.deadline) return;
-      holding.claim = claim;
+      const task = await this.engine.addDocuments(this.stateIndex, [claim]);
+      // Accepted after the deadline: others may have judged the claim lapsed meanwhile.
+      if (this.#holding !== holding || Date.now() >= holding.deadline) return undefined;
+      // Only the expiry: `acquiredAt` may have been set since this renewal was sent.
+      holding.claim = { ...holding.claim, expiresAt: claim.expiresAt };
       holding.deadline = sent + this.#heldFor();
       clearTimeout(holding.expiry);
-      holding.expiry = setTimeout(() => this.#lose(holding, 'its renewals were not confirmed in time'), holding.deadline - Date.now()).unref();
+      holding.expiry = setTimeout(() => this.#lose(holding), holding.deadline - Date.now()).unref();
+      return task;
     } catch (error) {
       this.options.log.warn('lease renewal failed; retrying', { lease: this.name, error: errorMessage(error) });
+      return undefined;
     }
   }
 
   /** The claim stays until it lapses: work being interrupted may still queue its last write before then. */
-  #lose(holding: Holding, why: string): void {
+  #lose(holding: Holding): void {
     if (this.#holding !== holding) return;
     this.#stop(holding);
-    this.options.log.error('lease lost', { lease: this.name, why });
-    holding.lost.abort(new InterruptedError(`Interrupted: this process lost its lease on ${this.name} (${why}); another process may take over`));
+    if (!holding.acquired) return;
+    this.options.log.error('lease lost', { lease: this.name });
+    holding.lost.abort(new InterruptedError(`Interrupted: this process lost its lease on ${this.name} (the engine did not accept its renewals in time); another process may take over`));
   }
 
   #stop(holding: Holding): void {
     clearInterval(holding.heartbeat);
     clearTimeout(holding.expiry);
-    this.#holding = undefined;
+    if (this.#holding === holding) this.#holding = undefined;
   }
 
   async #withdraw(): Promise<void> {
     await this.engine.waitForTask(await this.engine.deleteDocument(this.stateIndex, this.#claimId));
+    this.#claimed = false;
   }
 
   /**
-   * Claims of processes long gone (lapsed a whole TTL ago) are deleted, so they do not pile up. A
-   * lapsed claim's process has stopped working under it (its deadline came first), and any renewal it
-   * sent was confirmed too late to count, so deleting one takes nothing from anybody.
+   * Claims of processes long gone (lapsed a whole TTL before `asked`) are deleted, so they do not pile
+   * up. Judged, like every claim, against `asked`: any renewal of such a claim would have been
+   * accepted before it and be seen, so its process has stopped working under it.
    */
-  async #reap(claims: Claim[], now: number): Promise<void> {
+  async #reap(claims: Claim[], asked: number): Promise<void> {
     for (const claim of claims) {
-      if (claim.id !== this.#claimId && claim.expiresAt + this.options.ttlMs < now) await this.engine.deleteDocument(this.stateIndex, claim.id);
+      if (claim.id !== this.#claimId && claim.expiresAt + this.options.ttlMs < asked) await this.engine.deleteDocument(this.stateIndex, claim.id);
     }
   }
 
