@@ -9,7 +9,8 @@ import { cpuMeter } from './process-usage.js';
  * The engine's limit for this corpus: the prepared NDJSON pushed as fast as the engine accepts it, all
  * tasks enqueued before any is awaited (the engine batches consecutive additions), timed until the last
  * task finished. `settings: 'project'` uses the project's index settings; `'default'` creates the two
- * indexes with nothing but a primary key, the reference the issue compares against.
+ * indexes with nothing but a primary key: with the lean documents (lean.ts), the reference the issue
+ * compares against.
  */
 export type PushResult = {
   seconds: number;
@@ -29,6 +30,7 @@ export async function bulkPush(
   batches: NdjsonBatches,
   prefix: string,
   settings: 'project' | 'default',
+  files: { turns: string[]; sessions: string[] } = batches,
 ): Promise<PushResult> {
   const engine = target.client;
   const names = indexNames(prefix);
@@ -43,8 +45,8 @@ export async function bulkPush(
   const cpu = cpuMeter({ engine: target.pid });
   const started = Date.now();
   const taskUids: number[] = [];
-  for (const [uid, files] of [[names.turns, batches.turns], [names.sessions, batches.sessions]] as const) {
-    for (const file of files) taskUids.push(await engine.addDocumentsNdjson(uid, await readFile(file), 'id'));
+  for (const [uid, list] of [[names.turns, files.turns], [names.sessions, files.sessions]] as const) {
+    for (const file of list) taskUids.push(await engine.addDocumentsNdjson(uid, await readFile(file), 'id'));
   }
   const uploaded = Date.now();
   // One engine batch of a 10× corpus can take longer than the client's default 10 minutes on a busy machine.

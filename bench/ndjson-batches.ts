@@ -3,6 +3,7 @@ import path from 'node:path';
 import { flattenSession } from '../src/ingest/flatten.js';
 import { mapNapsterSession } from '../src/sources/napster/map.js';
 import { NapsterSessionDetail } from '../src/sources/napster/schema.js';
+import { leanDocuments } from './lean.js';
 import type { ReplicatedCorpus } from './replicated-corpus.js';
 
 /**
@@ -10,49 +11,53 @@ import type { ReplicatedCorpus } from './replicated-corpus.js';
  * by the project's own code — written once to NDJSON files, one file per push. Writing them before the
  * clock starts keeps document generation out of the engine limit; files keep memory flat at any scale.
  */
-export type NdjsonBatches = { turns: string[]; sessions: string[]; turnCount: number; sessionCount: number; bytes: number };
+export type NdjsonBatches = {
+  turns: string[];
+  sessions: string[];
+  /** The reference's documents: what a plain design indexes (lean.ts), in the same batches. */
+  lean: { turns: string[]; sessions: string[] };
+  turnCount: number;
+  sessionCount: number;
+  bytes: number;
+};
 
 /** Documents per push: large, and never near the engine's 100 MB payload limit, whatever a document weighs. */
 const DOCUMENTS_PER_BATCH = 100_000;
 const BYTES_PER_BATCH = 50 * 1024 * 1024;
 
 export async function writeNdjsonBatches(corpus: ReplicatedCorpus, dir: string): Promise<NdjsonBatches> {
-  const result: NdjsonBatches = { turns: [], sessions: [], turnCount: 0, sessionCount: 0, bytes: 0 };
-  let turnLines: string[] = [];
-  let sessionLines: string[] = [];
-  let turnBytes = 0;
-  let sessionBytes = 0;
-  const flush = async (kind: 'turns' | 'sessions', lines: string[]) => {
-    const file = path.join(dir, `${kind}-${String(result[kind].length).padStart(4, '0')}.ndjson`);
-    const text = lines.join('\n');
+  const result: NdjsonBatches = { turns: [], sessions: [], lean: { turns: [], sessions: [] }, turnCount: 0, sessionCount: 0, bytes: 0 };
+  const lines = { turns: [] as string[], sessions: [] as string[], leanTurns: [] as string[], leanSessions: [] as string[] };
+  const bytes = { turns: 0, sessions: 0, leanTurns: 0, leanSessions: 0 };
+  const add = (kind: keyof typeof lines, document: unknown) => {
+    const line = JSON.stringify(document);
+    lines[kind].push(line);
+    bytes[kind] += Buffer.byteLength(line) + 1;
+  };
+  const flush = async (kind: keyof typeof lines) => {
+    const into = kind === 'turns' || kind === 'sessions' ? result[kind] : result.lean[kind === 'leanTurns' ? 'turns' : 'sessions'];
+    const file = path.join(dir, `${kind}-${String(into.length).padStart(4, '0')}.ndjson`);
+    const text = lines[kind].join('\n');
     await writeFile(file, text);
-    result.bytes += Buffer.byteLength(text);
-    result[kind].push(file);
+    if (kind === 'turns' || kind === 'sessions') result.bytes += Buffer.byteLength(text);
+    into.push(file);
+    lines[kind] = [];
+    bytes[kind] = 0;
   };
   for (const detail of corpus.details()) {
-    const flat = flattenSession(mapNapsterSession(NapsterSessionDetail.parse(JSON.parse(detail))));
-    for (const turn of flat.turns) {
-      const line = JSON.stringify(turn);
-      turnLines.push(line);
-      turnBytes += Buffer.byteLength(line) + 1;
-    }
-    const sessionLine = JSON.stringify(flat.session);
-    sessionLines.push(sessionLine);
-    sessionBytes += Buffer.byteLength(sessionLine) + 1;
+    const session = mapNapsterSession(NapsterSessionDetail.parse(JSON.parse(detail)));
+    const flat = flattenSession(session);
+    for (const turn of flat.turns) add('turns', turn);
+    add('sessions', flat.session);
+    const lean = leanDocuments(session);
+    for (const turn of lean.turns) add('leanTurns', turn);
+    add('leanSessions', lean.session);
     result.turnCount += flat.turns.length;
     result.sessionCount++;
-    if (turnLines.length >= DOCUMENTS_PER_BATCH || turnBytes >= BYTES_PER_BATCH) {
-      await flush('turns', turnLines);
-      turnLines = [];
-      turnBytes = 0;
-    }
-    if (sessionLines.length >= DOCUMENTS_PER_BATCH || sessionBytes >= BYTES_PER_BATCH) {
-      await flush('sessions', sessionLines);
-      sessionLines = [];
-      sessionBytes = 0;
+    for (const kind of Object.keys(lines) as Array<keyof typeof lines>) {
+      if (lines[kind].length >= DOCUMENTS_PER_BATCH || bytes[kind] >= BYTES_PER_BATCH) await flush(kind);
     }
   }
-  if (turnLines.length > 0) await flush('turns', turnLines);
-  if (sessionLines.length > 0) await flush('sessions', sessionLines);
+  for (const kind of Object.keys(lines) as Array<keyof typeof lines>) if (lines[kind].length > 0) await flush(kind);
   return result;
 }

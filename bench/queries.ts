@@ -32,3 +32,15 @@ export const QUERIES: BenchQuery[] = [
   { name: 'facet companions', path: '/v1/facets/companionId?q=comp_r' },
   { name: 'facet clients + tag', path: '/v1/facets/externalClientId?q=user_01&tag=channel:phone' },
 ];
+
+/**
+ * Conversation queries (issue 18): two conditions each, what users ask — one side said X and the
+ * other Y, in order, within a few turns, or never. Measured apart from QUERIES, whose numbers they
+ * would otherwise shift: each is several engine searches by design (conversation.ts).
+ */
+export const CONVERSATION_QUERIES: BenchQuery[] = [
+  { name: 'user said + agent said', path: '/v1/search/sessions?said=user:%22one+way%22&said=agent:confirmed' },
+  { name: 'in order, within 4 turns', path: '/v1/search/sessions?said=user:reservation&said=agent:successfully&order=said&within=4' },
+  { name: 'said + never said', path: '/v1/search/sessions?said=user:weather&notSaid=agent:sorry' },
+  { name: 'phrase + word, facets', path: '/v1/search/sessions?said=user:%22book+a+table%22&said=agent:reservation&facets=companionId,tags' },
+];

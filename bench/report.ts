@@ -1,4 +1,5 @@
 import type { PushResult } from './bulk-push.js';
+import type { ExportResult } from './export.js';
 import type { LatencyResult } from './latency.js';
 import type { Percentiles } from './stats.js';
 import type { SyncResult } from './sync-process.js';
@@ -12,7 +13,11 @@ export type ScaleResult = {
   defaultPush: PushResult;
   limit: PushResult;
   sync: SyncResult;
+  /** The same sync with REDACT=all. */
+  /** The same sync with REDACT=all (1× only). */
+  syncRedacted?: SyncResult;
   syncToLimit: number;
+  redactedToSync?: number;
   syncToDefaultPush: number;
   /** The same sync with trackers made beforehand (1× only): `overhead` is its extra time, as a share of the plain sync's. */
   tracked?: { trackers: number; sync: SyncResult; overhead: number };
@@ -27,6 +32,10 @@ export type SearchResult = {
   throughput: ThroughputResult;
   engineCallsPerQuery: number;
   servePeakRssMb: number;
+  /** Two-condition session searches (CONVERSATION_QUERIES) through the API. */
+  conversation: LatencyResult<'api'>;
+  /** Every turn exported through a fresh `serve`, as JSON lines and as CSV. */
+  exports: ExportResult[];
 };
 
 export type TargetCheck = { name: string; target: string; measured: string; met: boolean };
@@ -45,6 +54,7 @@ const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const x = (ratio: number) => `${ratio.toFixed(2)}×`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
+const cpuOf = (sync: SyncResult, process: string) => `${(sync.cpuSeconds[process] ?? 0).toFixed(1)} s`;
 
 /** The issue's targets against this run's numbers. Growth targets need a run with --scale N > 1. */
 export function checkTargets(scales: ScaleResult[], search: SearchResult): TargetCheck[] {
@@ -53,7 +63,7 @@ export function checkTargets(scales: ScaleResult[], search: SearchResult): Targe
   const checks: TargetCheck[] = [
     { name: 'sync / limit', target: '≤ 1.15×', measured: x(one.syncToLimit), met: one.syncToLimit <= 1.15 },
     {
-      name: 'sync vs default-settings bulk push',
+      name: 'sync vs lean default-settings bulk push',
       target: '< 1.00×',
       measured: `${x(one.syncToDefaultPush)} (${s(one.sync.seconds)} vs ${s(one.defaultPush.seconds)})`,
       met: one.syncToDefaultPush < 1,
@@ -67,7 +77,25 @@ export function checkTargets(scales: ScaleResult[], search: SearchResult): Targe
     },
     { name: 'API p99', target: '≤ 30 ms', measured: `${ms(api.p99)} (direct ${ms(direct.p99)})`, met: api.p99 <= 30 },
     { name: 'API / direct throughput', target: '≥ 0.75', measured: search.throughput.ratio.toFixed(2), met: search.throughput.ratio >= 0.75 },
+    {
+      name: 'conversation query p50 (2 conditions, API)',
+      target: '≤ 50 ms',
+      measured: `${ms(search.conversation.sides.api.p50)} (p95 ${ms(search.conversation.sides.api.p95)})`,
+      met: search.conversation.sides.api.p50 <= 50,
+    },
+    ...search.exports.flatMap((run) => [
+      { name: `export ${run.format} turns/s`, target: '≥ 20,000', measured: `${int(run.rowsPerSecond)} (${int(run.rows)} in ${s(run.seconds)})`, met: run.rowsPerSecond >= 20_000 },
+      { name: `export ${run.format} RSS growth`, target: '≤ 50 MB', measured: `${run.rssGrowthMb.toFixed(1)} MB (from ${int(run.rssBeforeMb)} MB)`, met: run.rssGrowthMb <= 50 },
+    ]),
   ];
+  if (one.syncRedacted && one.redactedToSync !== undefined) {
+    checks.push({
+      name: 'sync with REDACT=all / sync',
+      target: '≤ 1.15×',
+      measured: `${x(one.redactedToSync)} (${s(one.syncRedacted.seconds)} vs ${s(one.sync.seconds)}; sync process CPU ${cpuOf(one.syncRedacted, 'sync')} vs ${cpuOf(one.sync, 'sync')})`,
+      met: one.redactedToSync <= 1.15,
+    });
+  }
   if (one.tracked) {
     checks.push({
       name: `sync with ${one.tracked.trackers} trackers`,
@@ -101,7 +129,7 @@ export function formatReport(result: BenchResult): string {
     `load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' ')} · after ${load.after.map((v) => v.toFixed(2)).join(' ')}`,
     '',
   );
-  const ingest: string[][] = [['ingest', 'sessions', 'turns', 'default push', 'limit', 'sync', 'first batch at', 'tail', 'sync/limit', 'sync docs/s', 'sync peak RSS', 'engine busy in sync', 'sync tasks/batches']];
+  const ingest: string[][] = [['ingest', 'sessions', 'turns', 'lean default push', 'limit', 'sync', 'sync REDACT=all', 'first batch at', 'tail', 'sync/limit', 'sync docs/s', 'sync peak RSS', 'engine busy in sync', 'sync tasks/batches']];
   for (const scale of result.scales) {
     ingest.push([
       `${scale.scale}×`,
@@ -110,6 +138,7 @@ export function formatReport(result: BenchResult): string {
       `${s(scale.defaultPush.seconds)} (turns ${s(scale.defaultPush.turnsSeconds)}, sessions ${s(scale.defaultPush.sessionsSeconds)})`,
       `${s(scale.limit.seconds)} (turns ${s(scale.limit.turnsSeconds)}, sessions ${s(scale.limit.sessionsSeconds)})`,
       s(scale.sync.seconds),
+      scale.syncRedacted ? `${s(scale.syncRedacted.seconds)} (${x(scale.redactedToSync!)}; ${int(Object.values(scale.syncRedacted.redactions).reduce((sum, n) => sum + n, 0))} redacted)` : '',
       s(scale.sync.firstBatchSeconds),
       s(scale.sync.tailSeconds),
       x(scale.syncToLimit),
@@ -126,7 +155,12 @@ export function formatReport(result: BenchResult): string {
   const total = (used: Record<string, number>) => Object.values(used).reduce((sum, value) => sum + value, 0);
   for (const scale of result.scales) {
     const limitTotal = total(scale.limit.cpuSeconds);
-    for (const [phase, used] of [['default push', scale.defaultPush.cpuSeconds], ['limit', scale.limit.cpuSeconds], ['sync', scale.sync.cpuSeconds]] as const) {
+    for (const [phase, used] of [
+      ['lean default push', scale.defaultPush.cpuSeconds],
+      ['limit', scale.limit.cpuSeconds],
+      ['sync', scale.sync.cpuSeconds],
+      ...(scale.syncRedacted ? [['sync REDACT=all', scale.syncRedacted.cpuSeconds] as const] : []),
+    ] as const) {
       cpu.push([`${scale.scale}× ${phase}`, cell(used.engine), cell(used.sync), cell(used.bench), cell(total(used)), x(total(used) / limitTotal)]);
     }
   }
@@ -154,6 +188,17 @@ export function formatReport(result: BenchResult): string {
     table([
       ['query', 'API p50', 'relay p50', 'direct p50', 'API p99', 'direct p99'],
       ...latency.perQuery.map((query) => [query.name, ms(query.p50.api), ms(query.p50.relay), ms(query.p50.direct), ms(query.p99.api), ms(query.p99.direct)]),
+    ]),
+    '',
+    table([
+      [`conversation queries (${result.search.conversation.sides.api.samples} samples)`, 'API p50', 'API p95', 'API p99'],
+      ['all', ms(result.search.conversation.sides.api.p50), ms(result.search.conversation.sides.api.p95), ms(result.search.conversation.sides.api.p99)],
+      ...result.search.conversation.perQuery.map((query) => [query.name, ms(query.p50.api), '', ms(query.p99.api)]),
+    ]),
+    '',
+    table([
+      ['export of every turn', 'rows', 'seconds', 'rows/s', 'MB written', 'serve RSS before', 'RSS growth'],
+      ...result.search.exports.map((run) => [run.format, int(run.rows), s(run.seconds), int(run.rowsPerSecond), int(run.mb), `${int(run.rssBeforeMb)} MB`, `${run.rssGrowthMb.toFixed(1)} MB`]),
     ]),
     '',
     table([['target', 'wanted', 'measured', ''], ...result.targets.map((check) => [check.name, check.target, check.measured, check.met ? 'met' : 'MISSED'])]),

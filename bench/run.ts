@@ -10,10 +10,11 @@ import { NAPSTER_CORPUS } from '../test/support/corpus.js';
 import { bulkPush, warmUpEngine } from './bulk-push.js';
 import { getApi, recordEngineCalls, replayEngineCalls } from './engine-calls.js';
 import { deleteIndexes } from './engine-tasks.js';
+import { measureExports } from './export.js';
 import { measureLatency, type Side } from './latency.js';
 import { writeNdjsonBatches } from './ndjson-batches.js';
 import { parseBenchOptions, type BenchOptions } from './options.js';
-import { QUERIES } from './queries.js';
+import { CONVERSATION_QUERIES, QUERIES } from './queries.js';
 import { loadBaseCorpus, replicate, type BaseCorpus } from './replicated-corpus.js';
 import { startReplicaUpstream } from './replica-upstream.js';
 import { checkTargets, formatReport, type BenchResult, type ScaleResult, type SearchResult } from './report.js';
@@ -46,9 +47,9 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
   const batches = await writeNdjsonBatches(corpus, dir);
   if (scale === 1) await warmUpEngine(engine.client, batches);
 
-  progress(`${scale}×: default-settings bulk push`);
+  progress(`${scale}×: lean documents, default settings, bulk push`);
   const defaultPrefix = `default_${scale}x_`;
-  const defaultPush = await bulkPush(engine, batches, defaultPrefix, 'default');
+  const defaultPush = await bulkPush(engine, batches, defaultPrefix, 'default', batches.lean);
   await deleteIndexes(engine.client, Object.values(indexNames(defaultPrefix)));
 
   progress(`${scale}×: limit (project settings, bulk push)`);
@@ -93,6 +94,26 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
     await deleteIndexes(engine.client, Object.values(indexNames(trackedPrefix)));
     tracked = { trackers, sync: trackedSync, overhead: trackedSync.seconds / sync.seconds - 1 };
   }
+
+  // The same sync with every built-in redaction on (issue 19: at most 15 % slower; at 1× only); its indexes go at once.
+  let syncRedacted: ScaleResult['syncRedacted'] = undefined;
+  if (scale === 1) {
+  progress(`${scale}×: sync command with REDACT=all`);
+  const redactedUpstream = await startReplicaUpstream(corpus);
+  const redactedPrefix = `sync_redacted_${scale}x_`;
+  syncRedacted = await runSyncCommand({
+    engine: engine.client,
+    engineUrl: engine.url,
+    masterKey: engine.masterKey,
+    enginePid: engine.pid,
+    prefix: redactedPrefix,
+    upstream: redactedUpstream,
+    sourceConcurrency: options.sourceConcurrency,
+    redact: 'all',
+  }).finally(() => redactedUpstream.close());
+  await assertCounts(engine.client, indexNames(redactedPrefix), corpus.total, corpus.turns, 'sync with REDACT=all');
+  await deleteIndexes(engine.client, Object.values(indexNames(redactedPrefix)));
+  }
   return {
     scale,
     sessions: corpus.total,
@@ -101,7 +122,9 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
     defaultPush,
     limit,
     sync,
+    syncRedacted,
     syncToLimit: sync.seconds / limit.seconds,
+    redactedToSync: syncRedacted && syncRedacted.seconds / sync.seconds,
     syncToDefaultPush: sync.seconds / defaultPush.seconds,
     tracked,
   };
@@ -150,8 +173,19 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
       seconds: options.throughputSeconds,
       pids: { engine: engine.pid, serve: serve.pid },
     });
+    progress(`conversation: latency, ${options.warmupRounds} warm-up + ${options.rounds} rounds of ${CONVERSATION_QUERIES.length} two-condition session searches`);
+    const conversation = await measureLatency(CONVERSATION_QUERIES, { api }, options);
     const engineCalls = [...calls.values()].reduce((sum, list) => sum + list.length, 0);
     const { peakRssMb } = await serve.stop();
+    // A process of its own: its memory before the export is a serve's at rest, not one the load above grew.
+    const exporting = await startServe(engine, prefix);
+    let exports;
+    try {
+      progress('export: every turn, as JSON lines and as CSV');
+      exports = await measureExports(exporting.url, exporting.pid);
+    } finally {
+      await exporting.stop();
+    }
     return {
       scale,
       latency,
@@ -159,6 +193,8 @@ async function measureSearch(engine: Engine, prefix: string, scale: number, opti
       throughput,
       engineCallsPerQuery: engineCalls / QUERIES.length,
       servePeakRssMb: peakRssMb,
+      conversation,
+      exports,
     };
   } finally {
     await apiPool.close();

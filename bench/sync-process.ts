@@ -14,6 +14,8 @@ export type SyncResult = {
   sessions: number;
   turns: number;
   docsPerSecond: number;
+  /** Spans the sync redacted, per kind (with `redact`). */
+  redactions: Record<string, number>;
   peakRssMb: number;
   /** Engine running tasks of this sync, in seconds; the rest of `seconds` the engine waited for work. */
   engineBusySeconds: number;
@@ -36,6 +38,8 @@ export type SyncTarget = {
   prefix: string;
   upstream: ReplicaUpstream;
   sourceConcurrency: number;
+  /** REDACT for the sync; unset syncs without redaction. */
+  redact?: string;
 };
 
 export async function runSyncCommand(target: SyncTarget): Promise<SyncResult> {
@@ -52,6 +56,7 @@ export async function runSyncCommand(target: SyncTarget): Promise<SyncResult> {
       NAPSTER_BASE_URL: target.upstream.url,
       SOURCE_RPS: '100000',
       SOURCE_CONCURRENCY: String(target.sourceConcurrency),
+      ...(target.redact ? { REDACT: target.redact } : {}),
     }),
   );
   const usage = watchProcess(child.pid!);
@@ -62,7 +67,7 @@ export async function runSyncCommand(target: SyncTarget): Promise<SyncResult> {
   const finished = Date.now();
   const otherCpu = cpu();
   if (code !== 0) throw new Error(`sync exited with ${code}:\n${stderr()}\n${stdout()}`);
-  const summary = JSON.parse(stdout().trim().split('\n').at(-1)!) as { sessions: number; turns: number };
+  const summary = JSON.parse(stdout().trim().split('\n').at(-1)!) as { sessions: number; turns: number; redactions: Record<string, number> };
 
   const names = indexNames(target.prefix);
   const tasks = await tasksOf(target.engine, [names.turns, names.sessions, names.state]);
@@ -73,6 +78,7 @@ export async function runSyncCommand(target: SyncTarget): Promise<SyncResult> {
     sessions: summary.sessions,
     turns: summary.turns,
     docsPerSecond: (summary.sessions + summary.turns) / seconds,
+    redactions: summary.redactions,
     peakRssMb,
     engineBusySeconds: busyMs(tasks) / 1000,
     firstBatchSeconds: documentTasks.length > 0 ? (Math.min(...documentTasks.map((task) => task.enqueuedAt)) - started) / 1000 : 0,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DEFAULT_RETRY_SECONDS } from './trackers/deliver.js';
 import { integer, optionalString, optionalUrl, positiveNumber } from './env-values.js';
 import { ConfigError } from './errors.js';
+import type { RedactSettings } from './redact/redactor.js';
+import { redactSettings } from './redact/settings.js';
 import { configuredSource, type ConfiguredSource, type SourceRegistry } from './sources/descriptor.js';
 import { SOURCES, type SourceName } from './sources/registry.js';
 
@@ -29,6 +31,14 @@ const SERVICE_ENV = {
   LOG_LEVEL: optionalString
     .transform((value) => value ?? 'info')
     .pipe(z.enum(['debug', 'info', 'warn', 'error'])),
+  // Read and checked by redactSettings, which names the variable in its errors.
+  REDACT: optionalString,
+  REDACT_PATTERNS_FILE: optionalString,
+  RETENTION_DAYS: optionalString
+    .refine((value) => value === undefined || (/^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 36_500), {
+      message: 'expected a whole number of days from 1 to 36500 (unset keeps sessions forever)',
+    })
+    .transform((value) => (value === undefined ? null : Number(value))),
 };
 
 /** Every variable the service reads: its own and each source's. */
@@ -67,6 +77,10 @@ export type Config<Name extends string = SourceName> = {
   leaseSeconds: number;
   apiKeysFile?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** What is redacted before anything is written, logged or kept (REDACT, REDACT_PATTERNS_FILE); no kinds and no patterns: nothing. */
+  redaction: RedactSettings;
+  /** Sessions created longer ago than this are deleted on every sync pass and not fetched again; null keeps them. */
+  retentionDays: number | null;
 };
 
 /**
@@ -88,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined>, registry: So
     if (settings !== undefined) sources.push(configuredSource(source, settings));
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  const redaction = redactSettings(e);
   return {
     engine: {
       url: e.MEILI_URL,
@@ -108,5 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>, registry: So
     leaseSeconds: e.LEASE_SECONDS,
     apiKeysFile: e.API_KEYS_FILE,
     logLevel: e.LOG_LEVEL,
+    redaction,
+    retentionDays: e.RETENTION_DAYS,
   };
 }

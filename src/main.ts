@@ -7,5 +7,6 @@ import { runCli } from './cli/run.js';
 const code = await runCli(process.argv.slice(2), process.env, {
   stdout: (text) => process.stdout.write(text),
   stderr: process.stderr,
+  out: process.stdout,
 });
 process.exitCode = code;

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineClient, EngineTask } from './engine/client.js';
+import type { RetentionRemoved } from './ingest/retention.js';
 import { SYNC_COUNTS, emptyCounts, type SyncCount, type SyncCounts } from './ingest/sync-counts.js';
+import type { RedactionCounts } from './redact/kinds.js';
 
 /*
  * What `GET /metrics` exposes, in one registry per instance: tests build many apps in one process,
@@ -20,6 +22,7 @@ const SYNC_HELP: Record<SyncCount, string> = {
   vanished: 'Sessions listed, then gone from the source when loaded',
   deleted: 'Indexed sessions removed because their source no longer has them',
   refused: 'Sessions not written because their client is forgotten',
+  expired: 'Listed sessions older than RETENTION_DAYS, neither fetched nor written',
   requests: 'Requests sync passes made to the sources',
   retries: 'Requests to the source that were retried (5xx, 429, network errors)',
 };
@@ -111,6 +114,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #redactions = new Counter({
+    name: 'transcript_search_redactions_total',
+    help: 'Spans redacted before writing (REDACT, REDACT_PATTERNS_FILE), by kind and by way in: a source name (sync) or push',
+    labelNames: ['kind', 'via'],
+    registers: [this.registry],
+  });
+
+  readonly #retentionRemoved = new Counter({
+    name: 'transcript_search_retention_removed_total',
+    help: 'What RETENTION_DAYS sweeps deleted: sessions, turns, trackerMatches, deliveries',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
+
   readonly #engineRestarts = new Counter({
     name: 'transcript_search_engine_restarts_total',
     help: 'Times the embedded engine exited on its own and was started again',
@@ -137,8 +154,12 @@ export class Metrics {
    * Starts following one sync pass. `progress` takes running totals, as the pipeline reports them,
    * and adds what grew since the last call, so counters move during a long pass, not only at its end.
    */
-  syncPass(source: string): { progress(totals: Partial<SyncCounts>): void; finished(result: 'success' | 'error' | 'interrupted'): void } {
+  syncPass(source: string): {
+    progress(totals: Partial<SyncCounts> & { redactions?: RedactionCounts }): void;
+    finished(result: 'success' | 'error' | 'interrupted'): void;
+  } {
     const reported = emptyCounts();
+    const redacted: RedactionCounts = {};
     this.#syncRunning.set({ source }, 1);
     return {
       progress: (totals) => {
@@ -149,6 +170,13 @@ export class Metrics {
             reported[count] += grown;
           }
         }
+        for (const [kind, total] of Object.entries(totals.redactions ?? {})) {
+          const grown = total - (redacted[kind] ?? 0);
+          if (grown > 0) {
+            this.#redactions.inc({ kind, via: source }, grown);
+            redacted[kind] = total;
+          }
+        }
       },
       finished: (result) => {
         this.#syncRunning.set({ source }, 0);
@@ -156,6 +184,15 @@ export class Metrics {
         if (result === 'success') this.#lastSuccess.set({ source }, Date.now() / 1000);
       },
     };
+  }
+
+  /** What a push redacted. */
+  redacted(redactions: Readonly<RedactionCounts>, via: 'push'): void {
+    for (const [kind, count] of Object.entries(redactions)) if (count > 0) this.#redactions.inc({ kind, via }, count);
+  }
+
+  retentionSwept(removed: RetentionRemoved): void {
+    for (const [what, count] of Object.entries(removed)) if (count > 0) this.#retentionRemoved.inc({ what }, count);
   }
 
   /** TrackerObserver (trackers/evaluate.ts). */

@@ -26,14 +26,25 @@ export function one<T extends z.ZodType>(name: string, value: T) {
 
 /** A parameter that may be repeated up to `max` times; each value is kept once, in order. */
 export function many<T extends z.ZodType<string>>(name: string, value: T, max: number) {
-  const schema = z
-    .preprocess((values: unknown, ctx) => {
-      if ((values as string[]).length > max) ctx.addIssue({ code: 'custom', message: `Parameter '${name}' may be given at most ${max} times` });
-      return values;
-    }, z.array(value))
+  const schema = repeated(name, value, max)
     .transform((values) => [...new Set(values)])
     .default([]);
   return schema.register(repeatableParams, { repeatable: true });
+}
+
+/**
+ * A parameter that may be repeated up to `max` times, every value kept where it was given, repeats
+ * included: for values whose position means something (the n-th `said` condition of an ordered query).
+ */
+export function manyInOrder<T extends z.ZodType>(name: string, value: T, max: number) {
+  return repeated(name, value, max).default([]).register(repeatableParams, { repeatable: true });
+}
+
+function repeated<T extends z.ZodType>(name: string, value: T, max: number) {
+  return z.preprocess((values: unknown, ctx) => {
+    if ((values as string[]).length > max) ctx.addIssue({ code: 'custom', message: `Parameter '${name}' may be given at most ${max} times` });
+    return values;
+  }, z.array(value));
 }
 
 /** A whole number written in decimal digits only: `1e3`, ` 1`, `0x10` and `1.0` are mistakes, not numbers. */

@@ -1,4 +1,6 @@
 import type { Config } from './config.js';
+import { ingestDeps, type IngestDeps, type IngestHooks } from './ingest/deps.js';
+import { Redactor } from './redact/redactor.js';
 import { EngineClient } from './engine/client.js';
 import { startEmbeddedEngine, type EngineSupervision } from './engine/embedded.js';
 import { ensureIndexes, indexesExist, indexNames, type IndexNames } from './engine/indexes.js';
@@ -155,6 +157,11 @@ export function sourceFactories<Name extends string>(
 ): Array<{ name: Name; create(): SessionSource }> {
   const limits = { rps: config.sourceRps, concurrency: config.sourceConcurrency, http: overrides.http };
   return config.sources.map((source) => ({ name: source.name, create: () => source.create(limits) }));
+}
+
+/** What a process that writes sessions (serve, sync, import) writes with: REDACT's rules, RETENTION_DAYS, and its hooks. */
+export function writerDeps(config: Config, engine: { client: EngineClient; names: IndexNames }, log: Logger, hooks?: IngestHooks): IngestDeps {
+  return ingestDeps({ engine: engine.client, names: engine.names, log, hooks, redactor: new Redactor(config.redaction), retentionDays: config.retentionDays });
 }
 
 /**

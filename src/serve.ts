@@ -6,11 +6,10 @@ import { OPEN_API_SIGNER } from './engine/token-signers.js';
 import { AppError, ConfigError, PortUnavailableError, errorMessage } from './errors.js';
 import { isLoopbackHost, loadApiKeys } from './http/api-keys.js';
 import { createApp } from './http/app.js';
-import { ingestDeps } from './ingest/deps.js';
 import { SyncController } from './ingest/sync-controller.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService } from './runtime.js';
+import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from './runtime.js';
 
 export type RunningServer = {
   url: string;
@@ -46,7 +45,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Replicas of the API may share the engine: each source syncs, and the trackers run, in one of them at a time.
   const leases = processLeases(engine, config, 'serve', log);
   const trackers = trackerService(patient, engine.names, config, log, leases, metrics);
-  const ingest = ingestDeps({ engine: patient, names: engine.names, log, hooks: trackers.hooks() });
+  const ingest = writerDeps(config, { client: patient, names: engine.names }, log, trackers.hooks());
   const sync = new SyncController({
     ...ingest,
     sources: sourceFactories(config),

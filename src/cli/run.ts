@@ -5,21 +5,23 @@ import { asksForHelp } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { compactCommand } from './compact.js';
 import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
 import { forgetCommand } from './forget.js';
-import { trackersCommand } from './trackers.js';
 import { importCommand } from './import.js';
 import type { CliIo } from './io.js';
+import { redactCommand } from './redact.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { exitOnSignal } from './signals.js';
 import { snapshotCommand } from './snapshot.js';
 import { syncCommand } from './sync.js';
+import { trackersCommand } from './trackers.js';
 import { UsageError } from './usage-error.js';
 import { commandHelp, overview, usageLine } from './usage.js';
 import { packageVersion } from './version.js';
 
 /** In the order the overview lists them. */
-const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, trackersCommand, forgetCommand, snapshotCommand, compactCommand, demoCommand];
+const COMMANDS: readonly Command[] = [serveCommand, syncCommand, importCommand, searchCommand, exportCommand, trackersCommand, forgetCommand, redactCommand, snapshotCommand, compactCommand, demoCommand];
 
 /**
  * sysexits.h: the command line was wrong (EX_USAGE), the configuration was (EX_CONFIG), something

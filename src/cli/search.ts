@@ -1,42 +1,36 @@
-import { markedHtml, markedText } from '../engine/highlight.js';
+import { markedText } from '../engine/highlight.js';
 import { indexNames } from '../engine/indexes.js';
-import { BadRequestError } from '../errors.js';
-import { parseSearchRequest, type SearchRequest } from '../search/params.js';
+import { withHtmlHighlights, withHtmlSnippets } from '../http/highlights.js';
+import { parseSearchRequest } from '../search/params.js';
 import type { SearchPage } from '../search/results.js';
 import { searchSessions, type SessionHit } from '../search/sessions.js';
 import { searchTurns, type TurnHit } from '../search/turns.js';
 import { openEngine } from '../runtime.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
+import { asUsage, CONVERSATION_HELP, CONVERSATION_OPTIONS, FILTER_HELP, FILTER_OPTIONS, hasConversationOptions, searchQuery } from './search-options.js';
 import { UsageError } from './usage-error.js';
 
 const SYNOPSIS =
-  'search QUERY [--sessions] [--companion ID]... [--client ID]... [--tenant ID]... [--tag K:V]... [--role user|agent] [--from TIME] [--to TIME] [--sort relevance|newest|oldest] [--page N] [--limit N] [--json]';
-
-/** Options that carry one API parameter's value, by the parameter's name. */
-const SINGLE_VALUED = { role: 'role', from: 'from', to: 'to', sort: 'sort', page: 'page', limit: 'hitsPerPage' } as const;
+  'search QUERY [--sessions] [--companion ID]... [--client ID]... [--tenant ID]... [--tag K:V]... [--role user|agent] [--from TIME] [--to TIME] [--sort relevance|newest|oldest] [--said ROLE:TEXT]... [--not-said ROLE:TEXT]... [--order said] [--within N] [--page N] [--limit N] [--json]';
 
 export const searchCommand: Command = {
   name: 'search',
   forms: [{ synopsis: SYNOPSIS }],
   details: `Searches what was said: one hit per turn, or per session with --sessions. Words are typo-tolerant
 and all must match; "double quotes" make an exact phrase. Prints the number of matches, then one line
-a hit with the matched words in *asterisks*.
+a hit with the matched words in *asterisks* (with --said, a line below it for each condition's turn).
 
 Options (each is the HTTP API's parameter of the name in brackets, checked the same way):
   --sessions          one hit per session instead of per turn
-  --companion ID      only these companions (repeatable) [companionId]
-  --client ID         only these external clients (repeatable) [externalClientId]
-  --tenant ID         only these tenants (repeatable) [tenantId]
-  --tag K:V           only sessions with this tag (repeatable) [tag]
-  --role user|agent   only what that side said [role]
-  --from TIME         turns (sessions: sessions started) at or after TIME, ISO-8601 or Unix seconds [from]
-  --to TIME           ... at or before TIME; a bare date is the whole day [to]
-  --sort ORDER        relevance (default), newest or oldest [sort]
+${FILTER_HELP}
   --page N            page of hits, from 1 [page]
   --limit N           hits per page, 1 to 100 (default 20) [hitsPerPage]
   --json              print the API's answer (GET /v1/search/turns or /v1/search/sessions) instead,
                       highlights as <mark> HTML
+
+With --sessions, what both sides said (conversation conditions):
+${CONVERSATION_HELP}
 
 Repeated options of one name match any of their values; different names must all match. Searches
 the indexes under INDEX_PREFIX, or the demo's when those do not exist (it says so on stderr); exit 1
@@ -46,37 +40,17 @@ when nothing is indexed yet.`,
       args,
       {
         sessions: { type: 'boolean', default: false },
-        companion: { type: 'string', multiple: true },
-        client: { type: 'string', multiple: true },
-        tenant: { type: 'string', multiple: true },
-        tag: { type: 'string', multiple: true },
-        role: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        sort: { type: 'string' },
+        ...FILTER_OPTIONS,
+        ...CONVERSATION_OPTIONS,
         page: { type: 'string' },
         limit: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       { positionals: true },
     );
-    const query: Record<string, string[]> = { q: [positionals.join(' ')] };
-    if (values.companion) query.companionId = values.companion;
-    if (values.client) query.externalClientId = values.client;
-    if (values.tenant) query.tenantId = values.tenant;
-    if (values.tag) query.tag = values.tag;
-    for (const [option, parameter] of Object.entries(SINGLE_VALUED)) {
-      const value = values[option as keyof typeof SINGLE_VALUED];
-      if (value !== undefined) query[parameter] = [value];
-    }
+    if (!values.sessions && hasConversationOptions(values)) throw new UsageError('--said, --not-said, --order and --within search sessions: add --sessions');
     const kind = values.sessions ? 'sessions' : 'turns';
-    let request: SearchRequest;
-    try {
-      request = parseSearchRequest(query, kind);
-    } catch (error) {
-      if (error instanceof BadRequestError) throw new UsageError(error.message, { cause: error });
-      throw error;
-    }
+    const request = asUsage(() => parseSearchRequest(searchQuery(values, positionals), kind));
     return async ({ config, io }) => {
       const engine = await openEngine(config, { read: true });
       try {
@@ -94,10 +68,10 @@ when nothing is indexed yet.`,
   },
 };
 
-// With --json, the page as the HTTP API answers it: highlights as HTML, never the engine's private-use marks.
+// With --json, the page as the HTTP API answers it (highlights.ts): highlights as HTML, never the engine's private-use marks.
 
 function turnLines(page: SearchPage<TurnHit>, json: boolean): string[] {
-  if (json) return [JSON.stringify({ ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) })];
+  if (json) return [JSON.stringify(withHtmlHighlights(page))];
   return [
     `${page.totalHits} turns match${pageOf(page)}`,
     ...page.hits.map((hit) => `${hit.sessionId}#${hit.turnIndex} ${hit.role} [${hit.companionId ?? '-'}]: ${markedText(hit.highlight, '*')}`),
@@ -105,10 +79,13 @@ function turnLines(page: SearchPage<TurnHit>, json: boolean): string[] {
 }
 
 function sessionLines(page: SearchPage<SessionHit>, json: boolean): string[] {
-  if (json) return [JSON.stringify({ ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) })];
+  if (json) return [JSON.stringify(withHtmlSnippets(page))];
   return [
     `${page.totalHits} sessions match${pageOf(page)}`,
-    ...page.hits.map((hit) => `${hit.sessionId} (${hit.turnCount} turns) [${hit.companionId ?? '-'}]: ${markedText(hit.snippet, '*')}`),
+    ...page.hits.flatMap((hit) => [
+      `${hit.sessionId} (${hit.turnCount} turns) [${hit.companionId ?? '-'}]: ${markedText(hit.snippet, '*')}`,
+      ...hit.matches.map((match) => `  said ${match.condition + 1}, turn ${match.turnIndex}: ${markedText(match.highlight, '*')}`),
+    ]),
   ];
 }
 

@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { ingestDeps } from '../ingest/deps.js';
 import { sumCounts } from '../ingest/sync-counts.js';
+import { addCounts } from '../redact/kinds.js';
 import type { SyncProgress, SyncSummary } from '../ingest/sync-pass.js';
 import { SyncController, type HeldElsewhere } from '../ingest/sync-controller.js';
-import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService } from '../runtime.js';
+import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from '../runtime.js';
 import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
@@ -61,7 +61,7 @@ asked for) is configured.`,
         const leases = processLeases(engine, config, 'sync', log);
         const trackers = trackerService(client, engine.names, config, log, leases);
         const controller = new SyncController({
-          ...ingestDeps({ engine: client, names: engine.names, log, hooks: trackers.hooks() }),
+          ...writerDeps(config, { client, names: engine.names }, log, trackers.hooks()),
           sources: factories,
           concurrency: config.sourceConcurrency,
           leases,
@@ -81,7 +81,8 @@ asked for) is configured.`,
           .finally(() => status.clear());
         // What this pass wrote reaches the trackers' webhooks from here; retries are left to the next process.
         await trackers.settle();
-        io.stdout(`${JSON.stringify(syncTotals(summaries))}\n`);
+        const { retention } = await controller.status();
+        io.stdout(`${JSON.stringify({ ...syncTotals(summaries), retention: config.retentionDays !== null && retention && { cutoff: retention.cutoff, removed: retention.lastSweep } })}\n`);
         const held = summaries.filter((summary): summary is HeldElsewhere => 'heldBy' in summary);
         const ran = summaries.filter((summary) => !('heldBy' in summary));
         for (const summary of held) status.print(`${summary.source}: ${summary.error}`);
@@ -104,6 +105,7 @@ function progressLine(sources: SyncProgress[], started: number): string {
 function syncTotals(summaries: SyncSummary[]) {
   return {
     ...sumCounts(summaries),
+    redactions: summaries.reduce((sum, summary) => addCounts(sum, summary.redactions), {}),
     durationMs: Math.max(0, ...summaries.map((summary) => summary.durationMs)),
     sources: summaries.map(({ skippedSessions, ...summary }) => ({ ...summary, skippedSessions: skippedSessions.slice(0, 20) })),
   };

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { SearchForFacetValuesParams, SearchForFacetValuesResponse, SearchParams, SearchResponse, Settings, Task } from 'meilisearch';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { EngineError, EngineUnavailableError, errorMessage } from '../errors.js';
+import { allOf, numberComparison } from './filter.js';
 
 /*
  * The engine layer's one door to Meilisearch: every engine path is built here, behind a named method,
@@ -238,10 +239,11 @@ export class EngineClient {
     }
   }
 
-  /** One document by id; undefined when it, or its index, does not exist. */
-  async getDocument<T>(indexUid: string, documentId: string): Promise<T | undefined> {
+  /** One document by id (only `fields`, when given); undefined when it, or its index, does not exist. */
+  async getDocument<T>(indexUid: string, documentId: string, fields?: readonly string[]): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`);
+      const query = fields ? { fields: fields.join(',') } : undefined;
+      return await this.request<T>('GET', `/indexes/${encodeURIComponent(indexUid)}/documents/${encodeURIComponent(documentId)}`, { query });
     } catch (error) {
       if (error instanceof EngineError && (error.engineCode === 'document_not_found' || error.engineCode === 'index_not_found')) return undefined;
       throw error;
@@ -284,7 +286,7 @@ export class EngineClient {
 
   async fetchDocuments<T = Record<string, unknown>>(
     indexUid: string,
-    params: { filter?: string; ids?: string[]; fields?: string[]; limit?: number; offset?: number },
+    params: { filter?: string; ids?: string[]; fields?: string[]; sort?: string[]; limit?: number; offset?: number },
   ): Promise<{ results: T[]; total: number; offset: number; limit: number }> {
     return this.request('POST', `/indexes/${encodeURIComponent(indexUid)}/documents/fetch`, { body: params });
   }
@@ -306,6 +308,51 @@ export class EngineClient {
     }
   }
 
+  /**
+   * Every document matching `filter` in the order of a numeric attribute, a page per call of `next`
+   * (undefined once all were given), and how many there are. Meilisearch 1.21 pages a sorted
+   * `documents/fetch` wrongly by offset (measured on 326k turns sorted by time: a page repeating a
+   * document of the one before, a page empty though 226k documents remained), so each page here is
+   * read from offset 0, filtered to the attribute's values at or past the last one given, skipping the
+   * documents of that value already given (ties come in the engine's stable order). That also keeps
+   * every page as cheap as the first: 46,000 documents/s measured, against 20,000–30,000 by offset.
+   * Documents without the attribute come last, as a search sorting by it puts them. Nothing of a page
+   * is kept once it is given.
+   */
+  async sortedDocumentPages<T extends Record<string, unknown>>(
+    indexUid: string,
+    params: { filter?: string; fields?: string[]; attribute: string; direction: 'asc' | 'desc'; pageSize: number },
+  ): Promise<{ total: number; next: () => Promise<T[] | undefined> }> {
+    const { attribute, direction, pageSize } = params;
+    const fields = params.fields && !params.fields.includes(attribute) ? [...params.fields, attribute] : params.fields;
+    const sort = [`${attribute}:${direction}`];
+    const missing = `(${attribute} IS NULL OR ${attribute} NOT EXISTS)`;
+    const where = (clause: string) => allOf([params.filter, clause]);
+    const { total } = await this.fetchDocuments(indexUid, { filter: params.filter, limit: 0 });
+    // Where the next page starts: past a value (skipping `given` documents of it), then among the documents without one.
+    let clause: string | undefined = `NOT ${missing}`;
+    let given = 0;
+    let offset = 0;
+    const next = async (): Promise<T[] | undefined> => {
+      if (clause !== undefined) {
+        const { results } = await this.fetchDocuments<T>(indexUid, { filter: where(clause), fields, sort, limit: pageSize + given });
+        const fresh = results.slice(given);
+        if (fresh.length > 0) {
+          const last = fresh.at(-1)![attribute] as number;
+          given = results.filter((doc) => doc[attribute] === last).length;
+          clause = numberComparison(attribute, direction === 'desc' ? '<=' : '>=', last);
+          return fresh;
+        }
+        clause = undefined;
+      }
+      if (offset < 0) return undefined;
+      const { results } = await this.fetchDocuments<T>(indexUid, { filter: where(missing), fields, limit: pageSize, offset });
+      offset = results.length < pageSize ? -1 : offset + pageSize;
+      return results.length > 0 ? results : undefined;
+    };
+    return { total, next };
+  }
+
   /** Sends one NDJSON batch; the task is returned unwaited so the caller can keep the engine busy. */
   async addDocumentsNdjson(indexUid: string, ndjson: string | Buffer | Buffer[], primaryKey: string): Promise<number> {
     return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents`, {
@@ -323,6 +370,27 @@ export class EngineClient {
   /** Updates the fields given of existing documents (a partial update: other fields are kept); unwaited. */
   async updateDocuments(indexUid: string, documents: object[], primaryKey = 'id'): Promise<number> {
     return this.enqueue('PUT', `/indexes/${encodeURIComponent(indexUid)}/documents`, { body: documents, query: { primaryKey } });
+  }
+
+  /** Deletes documents by id; unwaited. */
+  async deleteDocuments(indexUid: string, documentIds: readonly string[]): Promise<number> {
+    return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents/delete-batch`, { body: [...documentIds] });
+  }
+
+  /**
+   * The engine's task list for these indexes, newest first, page by page: what it still holds of each
+   * task (details, error). A key limited to indexes sees only their tasks.
+   */
+  async *tasks(indexUids: readonly string[], options: { statuses?: readonly EngineTask['status'][] } = {}): AsyncIterable<EngineTask> {
+    let from: number | undefined;
+    for (;;) {
+      const page = await this.request<{ results: EngineTask[]; next: number | null }>('GET', '/tasks', {
+        query: { indexUids: indexUids.join(','), statuses: options.statuses?.join(','), limit: 1_000, from },
+      });
+      yield* page.results;
+      if (page.next === null || page.results.length === 0) return;
+      from = page.next;
+    }
   }
 
   async deleteDocument(indexUid: string, documentId: string): Promise<number> {

@@ -59,6 +59,8 @@ export type TurnDocument = SessionIdentity & {
   sessionSttAudioSeconds: number | null;
   sessionTtsCharacters: number | null;
   sessionCostUsd: number | null;
+  /** Only on turns of a session whose text is too long for its session document (`textComplete` false). */
+  longSession?: true;
 };
 
 export type SessionDocument = SessionIdentity & {
@@ -78,6 +80,17 @@ export type SessionDocument = SessionIdentity & {
   ttsCharacters: number | null;
   costUsd: number | null;
   interruptionCount: number | null;
+  /**
+   * What each side said, one element per turn, in order, with the turn index of each element beside
+   * it: session search matches the conversation here, in one document per session (no `distinct`).
+   * Empty when the text passes what the engine indexes of one attribute (`textComplete` false); such
+   * sessions are searched through their turns (`longSession` on each).
+   */
+  userText: string[];
+  agentText: string[];
+  userTurns: number[];
+  agentTurns: number[];
+  textComplete: boolean;
   hasRecording: boolean;
   recordingUrl: string | null;
   /** The opening of the conversation, for result lists when no query text matched. */
@@ -153,4 +166,34 @@ export function tagObject(tags: readonly string[]): Record<string, string> {
     result[colon === -1 ? tag : tag.slice(0, colon)] = colon === -1 ? '' : tag.slice(colon + 1);
   }
   return result;
+}
+
+/**
+ * Positions the engine indexes of one attribute (Meilisearch: 65,535; words past them are not found),
+ * with room to spare for how it counts them.
+ */
+export const SESSION_TEXT_POSITIONS = 60_000;
+
+/**
+ * Positions a turn's text takes in an array attribute, over-estimated: a word takes one, a hard
+ * separator (. ! ? ; : and line breaks) up to eight, and the step from one array element to the next
+ * eight.
+ */
+function positions(text: string): number {
+  const words = text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  const hard = text.match(/[.!?;:\n]+/g)?.length ?? 0;
+  return words + 8 * hard + 8;
+}
+
+/** The session document's text fields: each side's turns, or none when one side's text would not fit. */
+export function sessionText(turns: readonly Pick<TurnDocument, 'role' | 'text' | 'turnIndex'>[]): Pick<SessionDocument, 'userText' | 'agentText' | 'userTurns' | 'agentTurns' | 'textComplete'> {
+  const text = { userText: [] as string[], agentText: [] as string[], userTurns: [] as number[], agentTurns: [] as number[] };
+  const used = { user: 0, agent: 0 };
+  for (const turn of turns) {
+    used[turn.role] += positions(turn.text);
+    if (used[turn.role] > SESSION_TEXT_POSITIONS) return { userText: [], agentText: [], userTurns: [], agentTurns: [], textComplete: false };
+    text[`${turn.role}Text`].push(turn.text);
+    text[`${turn.role}Turns`].push(turn.turnIndex);
+  }
+  return { ...text, textComplete: true };
 }

@@ -21,7 +21,7 @@ export function anyOf(attribute: string, values: readonly string[]): string {
 }
 
 /** Numbers are formatted by us, never spliced from user text. */
-export function numberComparison(attribute: string, operator: '>=' | '<=' | '<' | '>', value: number): string {
+export function numberComparison(attribute: string, operator: '=' | '>=' | '<=' | '<' | '>', value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`Expected a finite number for ${attribute}, got ${value}`);
   return `${attribute} ${operator} ${value}`;
 }
@@ -36,6 +36,11 @@ export function allOf(clauses: ReadonlyArray<string | undefined>): string | unde
 /** `field IN [...]` on the exact keys of these ids: matches only the very same ids, byte for byte. */
 export function keyedAnyOf(field: KeyedField, ids: readonly string[]): string {
   return anyOf(KEYED[field], ids.map(exactKey));
+}
+
+/** `field IN [...]` on exact keys as the engine holds them (read back from documents or facets). */
+export function keysAnyOf(field: KeyedField, keys: readonly string[]): string {
+  return anyOf(KEYED[field], keys);
 }
 
 /**

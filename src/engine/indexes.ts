@@ -1,6 +1,7 @@
 import type { Settings } from 'meilisearch';
 import type { EngineClient } from './client.js';
 import { KEYED } from './documents.js';
+import { PLACEHOLDERS } from '../redact/kinds.js';
 import type { Logger } from '../logger.js';
 import { migrateDocuments } from './migrations.js';
 
@@ -39,7 +40,7 @@ const KEY_ATTRIBUTES = Object.values(KEYED).filter((attribute) => attribute !== 
 export const turnsSettings: Settings = {
   searchableAttributes: ['text'],
   filterableAttributes: [
-    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source'], features: equalityOnly },
+    { attributePatterns: ['sessionKey', ...KEY_ATTRIBUTES, 'role', 'source', 'longSession'], features: equalityOnly },
     {
       attributePatterns: [
         'timestamp',
@@ -60,6 +61,9 @@ export const turnsSettings: Settings = {
     },
   ],
   sortableAttributes: ['timestamp', 'sessionStartedAt', 'turnIndex'],
+  // A redaction placeholder is one word with its brackets: `[CARD]` finds where a card number was
+  // said, not every turn with the word "card" in it.
+  dictionary: Object.values(PLACEHOLDERS),
   rankingRules: SORT_FIRST,
   pagination: { maxTotalHits: MAX_TOTAL_HITS },
   faceting: { maxValuesPerFacet: MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'count' } },
@@ -68,16 +72,19 @@ export const turnsSettings: Settings = {
 /** Facets whose values `/v1/facets/{name}` completes, by prefix: typos there would list unrelated ids. */
 const AUTOCOMPLETED = KEY_ATTRIBUTES;
 
-/** Nothing here is matched by words (text searches run on turns): the index is filtered, faceted and sorted. */
+/**
+ * One document per session, filtered, faceted and sorted, and matched by what each side said (one
+ * array element per turn): session search finds a session as one document (search/sessions.ts).
+ */
 export const sessionsSettings: Settings = {
-  searchableAttributes: [],
+  searchableAttributes: ['userText', 'agentText'],
   typoTolerance: { disableOnAttributes: AUTOCOMPLETED },
   filterableAttributes: [
     { attributePatterns: AUTOCOMPLETED, features: facetable },
-    { attributePatterns: ['sessionKey', 'source', 'inProgress'], features: equalityOnly },
+    { attributePatterns: ['sessionKey', 'source', 'inProgress', 'textComplete'], features: equalityOnly },
     {
       attributePatterns: [
-        'createdAt', 'startedAt', 'closedAt', 'durationSeconds', 'turnCount',
+        'createdAt', 'startedAt', 'closedAt', 'durationSeconds', 'turnCount', 'userTurnCount', 'agentTurnCount',
         'llmInputTokens', 'llmOutputTokens', 'tokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd',
       ],
       features: numeric,

@@ -26,7 +26,8 @@ function indexingKeySpec(prefix: string): KeySpec {
   return {
     name: `transcript-search ${prefix}indexing`,
     description: 'Used by transcript-search to write, delete and search its own indexes',
-    actions: ['search', 'documents.*', 'indexes.get', 'tasks.get', 'stats.get'],
+    // `tasks.delete`: a forget, retention and `redact --apply` remove the tasks that held what they erased.
+    actions: ['search', 'documents.*', 'indexes.get', 'tasks.get', 'tasks.delete', 'stats.get'],
     indexes: [names.turns, names.sessions, names.state],
   };
 }

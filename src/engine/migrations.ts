@@ -1,9 +1,10 @@
 import type { Logger } from '../logger.js';
 import type { EngineClient } from './client.js';
-import { dayOf } from './documents.js';
+import { anyOf } from './filter.js';
+import { dayOf, sessionText, type TurnDocument } from './documents.js';
 
 /** The indexes a migration touches (indexes.ts runs the migrations, so their names come as a plain shape). */
-type IndexNames = { turns: string; state: string };
+type IndexNames = { turns: string; sessions: string; state: string };
 
 /*
  * Documents written by an earlier version are brought to the current shape in place when a command
@@ -11,7 +12,7 @@ type IndexNames = { turns: string; state: string };
  * index; each step is idempotent and resumes where a crash left it.
  */
 
-export const DOCUMENTS_VERSION = 2;
+export const DOCUMENTS_VERSION = 3;
 
 const VERSION_ID = 'documents-version';
 
@@ -20,6 +21,7 @@ type Step = (client: EngineClient, names: IndexNames, log?: Logger) => Promise<v
 /** Step n brings version n − 1 to n. */
 const STEPS: Record<number, Step> = {
   2: addTurnDays,
+  3: addSessionText,
 };
 
 export async function migrateDocuments(client: EngineClient, names: IndexNames, log?: Logger): Promise<void> {
@@ -50,4 +52,40 @@ async function addTurnDays(client: EngineClient, names: IndexNames, log?: Logger
     done += results.length;
   }
   log?.info('turns now carry their day', { turns: done });
+}
+
+/**
+ * Version 3: session documents hold what each side said (session search matches them), and the turns
+ * of a session too long for that say so. Sessions without `textComplete` are done 200 at a time, from
+ * their turns.
+ */
+async function addSessionText(client: EngineClient, names: IndexNames, log?: Logger): Promise<void> {
+  let done = 0;
+  for (;;) {
+    const { results: sessions } = await client.fetchDocuments<{ id: string; sessionKey: string }>(names.sessions, {
+      filter: 'textComplete NOT EXISTS',
+      fields: ['id', 'sessionKey'],
+      limit: 200,
+    });
+    if (sessions.length === 0) break;
+    const turns = new Map<string, Array<Pick<TurnDocument, 'id' | 'role' | 'text' | 'turnIndex'>>>(sessions.map((session) => [session.sessionKey, []]));
+    const filter = anyOf('sessionKey', sessions.map((session) => session.sessionKey));
+    for await (const turn of client.documents<Pick<TurnDocument, 'id' | 'sessionKey' | 'role' | 'text' | 'turnIndex'>>(names.turns, { filter, fields: ['id', 'sessionKey', 'role', 'text', 'turnIndex'] })) {
+      turns.get(turn.sessionKey)?.push(turn);
+    }
+    const sessionUpdates = [];
+    const longTurns = [];
+    for (const session of sessions) {
+      const ordered = turns.get(session.sessionKey)!.sort((a, b) => a.turnIndex - b.turnIndex);
+      const text = sessionText(ordered);
+      sessionUpdates.push({ id: session.id, ...text });
+      if (!text.textComplete) longTurns.push(...ordered.map((turn) => ({ id: turn.id, longSession: true })));
+    }
+    // Turns first: the engine runs tasks in order, so a session is never marked done before its turns.
+    const tasks = longTurns.length > 0 ? [await client.updateDocuments(names.turns, longTurns)] : [];
+    tasks.push(await client.updateDocuments(names.sessions, sessionUpdates));
+    await client.waitForTasks(tasks);
+    done += sessions.length;
+  }
+  log?.info('session documents now hold their text', { sessions: done });
 }

@@ -11,11 +11,21 @@ import type { TurnHit } from '../search/turns.js';
  */
 
 export function withHtmlHighlights<P extends SearchPage<TurnHit>>(page: P): P {
-  return { ...page, hits: page.hits.map((hit) => ({ ...hit, highlight: markedHtml(hit.highlight) })) };
+  return { ...page, hits: page.hits.map(htmlTurnHit) };
 }
 
 export function withHtmlSnippets<P extends SearchPage<SessionHit>>(page: P): P {
-  return { ...page, hits: page.hits.map((hit) => ({ ...hit, snippet: markedHtml(hit.snippet) })) };
+  return { ...page, hits: page.hits.map(htmlSessionHit) };
+}
+
+/** A turn hit as the API shows it, alone (exports write hits one by one). */
+export function htmlTurnHit(hit: TurnHit): TurnHit {
+  return { ...hit, highlight: markedHtml(hit.highlight) };
+}
+
+/** A session hit as the API shows it: its snippet and the highlight of each conversation match. */
+export function htmlSessionHit(hit: SessionHit): SessionHit {
+  return { ...hit, snippet: markedHtml(hit.snippet), matches: hit.matches.map((match) => ({ ...match, highlight: markedHtml(match.highlight) })) };
 }
 
 export function withHtmlTurnHighlights<S extends { turns: Array<TurnView & { highlight?: string }> }>(session: S): S {

@@ -3,6 +3,9 @@ import type { SessionDocument } from '../engine/documents.js';
 import type { IndexNames } from '../engine/indexes.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../model.js';
+import type { RedactionCounts } from '../redact/kinds.js';
+import { Redactor } from '../redact/redactor.js';
+import { redactSession } from '../redact/session.js';
 import { ForgottenClients } from './forgotten.js';
 import { SyncStateStore } from './sync-state.js';
 import { WithheldSessions } from './withheld.js';
@@ -16,6 +19,9 @@ export type IndexedSession = Pick<SessionDocument, 'sessionId' | 'createdAt' | '
  */
 export type ArrivingBatch = { arrival: number; sessions: readonly IndexedSession[]; priorTurns: ReadonlyMap<string, number> };
 
+/** A session as `prepare` lets it be written, and what was redacted from it, per kind. */
+export type PreparedSession = { session: Session; redactions: RedactionCounts };
+
 /**
  * Where features hook into every way sessions come in (sync, push, import): `prepare` sees each
  * session before it is written and returns what to write instead (redaction). `arriving` is told of
@@ -25,7 +31,7 @@ export type ArrivingBatch = { arrival: number; sessions: readonly IndexedSession
  * `searchable` is told, batch by batch and in order, which sessions have become searchable.
  */
 export type IngestHooks = {
-  prepare?(session: Session): Session;
+  prepare?(session: Session): PreparedSession;
   arriving?(batch: ArrivingBatch): Promise<number[]>;
   queued?(arrival: number, tasks: readonly number[]): Promise<number[]>;
   searchable?(sessions: readonly IndexedSession[]): Promise<void> | void;
@@ -37,6 +43,13 @@ export type IngestDeps = {
   names: IndexNames;
   log: Logger;
   hooks: IngestHooks;
+  /**
+   * REDACT's rules: `hooks.prepare` applies them to every session, and whatever else a writer keeps or
+   * logs that came from a vendor or a file (skip reasons, errors) goes through them too.
+   */
+  redactor: Redactor;
+  /** RETENTION_DAYS: sessions created longer ago are neither written nor kept; null keeps everything. */
+  retentionDays: number | null;
   /** Sync status and checkpoints, per source. */
   checkpoints: SyncStateStore;
   forgotten: ForgottenClients;
@@ -44,10 +57,21 @@ export type IngestDeps = {
   withheld: WithheldSessions;
 };
 
-export function ingestDeps(base: { engine: EngineClient; names: IndexNames; log: Logger; hooks?: IngestHooks }): IngestDeps {
+/** Without a redactor nothing is redacted; `hooks.prepare` is the redactor's unless the hooks bring their own. */
+export function ingestDeps(base: {
+  engine: EngineClient;
+  names: IndexNames;
+  log: Logger;
+  hooks?: IngestHooks;
+  redactor?: Redactor;
+  retentionDays?: number | null;
+}): IngestDeps {
+  const redactor = base.redactor ?? new Redactor({ kinds: [], patterns: [] });
   return {
     ...base,
-    hooks: base.hooks ?? {},
+    redactor,
+    retentionDays: base.retentionDays ?? null,
+    hooks: { prepare: (session) => redactSession(redactor, session), ...base.hooks },
     checkpoints: new SyncStateStore(base.engine, base.names),
     forgotten: new ForgottenClients(base.engine, base.names),
     withheld: new WithheldSessions(base.engine, base.names),

@@ -3,6 +3,7 @@ import {
   exactKeyOrNull,
   dayOf,
   documentKey,
+  sessionText,
   tagStrings,
   turnDocumentId,
   type SessionDocument,
@@ -108,6 +109,8 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
     };
   });
   const firstUserTurn = session.turns.find((turn) => turn.role === 'user') ?? session.turns[0];
+  const text = sessionText(turns);
+  if (!text.textComplete) for (const turn of turns) turn.longSession = true;
   return {
     session: {
       id: documentKey(session.sessionId),
@@ -127,6 +130,7 @@ export function flattenSession(session: Session): { session: SessionDocument; tu
       ttsCharacters: usage.ttsCharacters,
       costUsd: usage.costUsd,
       interruptionCount: usage.interruptionCount,
+      ...text,
       hasRecording: session.hasRecording,
       recordingUrl: wellFormed(session.recordingUrl),
       preview: previewOf(wellFormed(firstUserTurn?.text ?? '')),

@@ -72,8 +72,8 @@ async function forgetTasks(deps: Pick<IngestDeps, 'engine' | 'log'>, taskUids: n
   }
 }
 
-/** Open sessions are revisited by id on every sync; a forgotten one must not be. */
-async function dropFromCheckpoints(deps: IngestDeps, sessionIds: ReadonlySet<string>): Promise<void> {
+/** Open sessions are revisited by id on every sync; a forgotten (or expired) one must not be. */
+export async function dropFromCheckpoints(deps: IngestDeps, sessionIds: ReadonlySet<string>): Promise<void> {
   if (sessionIds.size === 0) return;
   const store = deps.checkpoints;
   for (const source of SOURCE_NAMES) {

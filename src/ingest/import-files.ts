@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { AppError, errorMessage } from '../errors.js';
+import { addCounts, type RedactionCounts } from '../redact/kinds.js';
 import type { IngestDeps } from './deps.js';
 import { describeReadError } from './import-file-check.js';
 import { intakeRecords } from './intake.js';
@@ -20,7 +21,8 @@ import { intakeRecords } from './intake.js';
  * engine fails a write, the import stops there: the files after it would fail the same way.
  */
 
-export type ImportCounts = { sessions: number; turns: number; skipped: number; refused: number };
+/** `redactions`: per kind, in what was imported. */
+export type ImportCounts = { sessions: number; turns: number; skipped: number; refused: number; redactions: RedactionCounts };
 
 export type FileOutcome =
   | ({ file: string; status: 'imported' } & ImportCounts)
@@ -71,7 +73,7 @@ export async function importFiles(deps: IngestDeps, files: readonly string[], re
 
 /** The totals of all outcomes, and the outcomes themselves: what `import` prints. */
 export function importResult(outcomes: FileOutcome[]): ImportResult {
-  const result: ImportResult = { files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0, outcomes };
+  const result: ImportResult = { files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0, redactions: {}, outcomes };
   for (const outcome of outcomes) {
     if (outcome.status === 'imported') result.files++;
     if (outcome.status === 'not_imported') continue;
@@ -79,6 +81,7 @@ export function importResult(outcomes: FileOutcome[]): ImportResult {
     result.turns += outcome.turns;
     result.skipped += outcome.skipped;
     result.refused += outcome.refused;
+    addCounts(result.redactions, outcome.redactions);
   }
   return result;
 }
@@ -89,7 +92,7 @@ async function importFile(
   reporter: { report(problem: string): void; progress: ImportHooks['progress'] },
   before: { sessions: number; turns: number },
 ): Promise<{ outcome: FileOutcome; stopsImport: boolean }> {
-  const counts: ImportCounts = { sessions: 0, turns: 0, skipped: 0, refused: 0 };
+  const counts: ImportCounts = { sessions: 0, turns: 0, skipped: 0, refused: 0, redactions: {} };
   let chunk: Array<{ record: unknown; origin: string }> = [];
   const flush = async () => {
     if (chunk.length === 0) return;
@@ -97,6 +100,7 @@ async function importFile(
     chunk = [];
     counts.sessions += written.sessions;
     counts.turns += written.turns;
+    addCounts(counts.redactions, written.redactions);
     for (const { origin, reason, error } of written.refused) {
       reporter.report(`${origin}: ${error}`);
       if (reason === 'forgotten') counts.refused++;
@@ -116,7 +120,8 @@ async function importFile(
         chunk.push({ record: item.record, origin: `${file}:${item.line}` });
         if (chunk.length >= CHUNK) await flush();
       } else {
-        reporter.report(`${file}:${item.line}: ${item.error}`);
+        // A JSON parser's message quotes the text it stopped at.
+        reporter.report(`${file}:${item.line}: ${deps.redactor.redact(item.error)}`);
         counts.skipped++;
       }
       reporter.progress?.({ file, line, sessions: before.sessions + counts.sessions, turns: before.turns + counts.turns });

@@ -1,26 +1,31 @@
 import { documentKey, type SessionDocument } from '../engine/documents.js';
 import { errorMessage } from '../errors.js';
 import { inScope, type Scope, type Session } from '../model.js';
+import type { RedactionCounts } from '../redact/kinds.js';
 import { parseVendorSession } from '../sources/detect.js';
 import type { IngestDeps } from './deps.js';
 import { eraseClientsForgottenSince } from './forget-client.js';
 import { refusalReason } from './forgotten.js';
 import { writeSessions } from './index-writer.js';
 import { SessionTooLargeError, checkSessionLimits } from './limits.js';
+import { retentionCutoff } from './retention.js';
 
 /*
  * The one way in for sessions someone hands us (`POST /v1/sessions`, `transcript-search import`):
  * every record is parsed (either vendor shape), held to the size limits, checked against the caller's
  * scope, and against what the index already holds under its id (a session outside the scope is not
  * there, for this caller: it can be neither read nor overwritten), then the sessions of forgotten
- * clients are refused and the rest written. After writing, clients forgotten meanwhile are erased
- * again, so a forget racing a write never leaves the client searchable.
+ * clients, and sessions older than RETENTION_DAYS, are refused and the rest written (redacted by the
+ * `prepare` hook). After writing, clients forgotten meanwhile are erased again, so a forget racing a
+ * write never leaves the client searchable. Refusal messages go through the redactor: a parse error
+ * may quote the record.
  */
 
 /** Why a record was not written; `not_found` is what a read of that session would answer. */
-export type RefusalReason = 'invalid' | 'too_large' | 'scope' | 'not_found' | 'duplicate' | 'forgotten';
+export type RefusalReason = 'invalid' | 'too_large' | 'scope' | 'not_found' | 'duplicate' | 'forgotten' | 'expired';
 export type Refusal<O> = { origin: O; reason: RefusalReason; error: string };
-export type IntakeResult<O> = { sessions: number; turns: number; refused: Array<Refusal<O>> };
+/** `redactions`: per kind, in what was written. */
+export type IntakeResult<O> = { sessions: number; turns: number; redactions: RedactionCounts; refused: Array<Refusal<O>> };
 
 /** Forgets are re-checked from this long before a write started: clocks of two hosts may differ. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -37,6 +42,7 @@ export async function intakeRecords<O>(
 ): Promise<IntakeResult<O>> {
   const started = new Date(Date.now() - CLOCK_SKEW_MS).toISOString();
   const refused: Array<Refusal<O>> = [];
+  const cutoff = retentionCutoff(deps.retentionDays);
   const byId = new Map<string, { session: Session; origin: O }>();
   for (const { record, origin } of items) {
     let session: Session;
@@ -44,10 +50,12 @@ export async function intakeRecords<O>(
       session = parseVendorSession(record);
       checkSessionLimits(session);
     } catch (error) {
-      refused.push({ origin, reason: error instanceof SessionTooLargeError ? 'too_large' : 'invalid', error: errorMessage(error) });
+      refused.push({ origin, reason: error instanceof SessionTooLargeError ? 'too_large' : 'invalid', error: deps.redactor.redact(errorMessage(error)) });
       continue;
     }
-    if (!inScope(session, options.scope)) {
+    if (session.createdAt < cutoff) {
+      refused.push({ origin, reason: 'expired', error: `session ${session.sessionId.slice(0, 100)} was created more than RETENTION_DAYS (${deps.retentionDays}) days ago` });
+    } else if (!inScope(session, options.scope)) {
       refused.push({ origin, reason: 'scope', error: "its companion, tenant or client is outside this key's scope" });
     } else if (byId.has(session.sessionId) && options.duplicates === 'refuse') {
       refused.push({ origin, reason: 'duplicate', error: `session ${session.sessionId.slice(0, 100)} appears twice in this request` });
@@ -73,7 +81,7 @@ export async function intakeRecords<O>(
   const originOf = new Map(owned.map(({ session, origin }) => [session, origin]));
   for (const session of forgotten) refused.push({ origin: originOf.get(session)!, reason: 'forgotten', error: refusalReason(session.externalClientId) });
 
-  let written = { sessions: 0, turns: 0 };
+  let written: { sessions: number; turns: number; redactions: RedactionCounts } = { sessions: 0, turns: 0, redactions: {} };
   if (kept.length > 0) {
     written = await writeSessions(deps, kept, { wait: options.wait });
     const clients = new Set(kept.flatMap((session) => (session.externalClientId === null ? [] : [session.externalClientId])));

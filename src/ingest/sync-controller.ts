@@ -1,6 +1,8 @@
 import type { SourceName } from '../sources/registry.js';
 import { describeHolder, type Leases, type LeaseView } from '../engine/lease.js';
 import { InterruptedError, errorMessage } from '../errors.js';
+import type { RedactionCounts } from '../redact/kinds.js';
+import { retentionStatus, sweepExpired, type RetentionRemoved } from './retention.js';
 import { emptyCounts, type SyncCounts } from './sync-counts.js';
 import type { SessionSource } from '../sources/source.js';
 import type { IngestDeps } from './deps.js';
@@ -12,17 +14,28 @@ import { emptyStatus } from './sync-state.js';
  * a source already syncing joins the running pass, except that a full pass asked for during an
  * incremental one is queued to start when it ends (joining would silently drop the reconciliation).
  * `stop()` interrupts running passes between sessions, so they checkpoint what they indexed.
+
  *
  * Across processes (`serve` replicas, a `sync` from the CLI), a pass runs only under the source's
  * lease (engine/lease.ts): a process that finds it held either waits for it (`waitForLeaseMs`, the
  * CLI) or skips the source this time (`serve`), and the summary says who holds it. A pass whose lease
  * is lost is interrupted like one at shutdown.
+ *
+ * With RETENTION_DAYS set, every pass starts with a retention sweep (retention.ts), shared by the
+ * passes that start together, and run by one process at a time (its own lease).
  */
 
-/** Who watches passes (metrics.ts): told of each pass's progress and how it ended. */
+/** Who watches passes (metrics.ts): told of each pass's progress and how it ended, and of what retention removed. */
 export type SyncObserver = {
-  syncPass(source: string): { progress(totals: Partial<SyncCounts>): void; finished(result: 'success' | 'error' | 'interrupted'): void };
+  syncPass(source: string): {
+    progress(totals: Partial<SyncCounts> & { redactions?: RedactionCounts }): void;
+    finished(result: 'success' | 'error' | 'interrupted'): void;
+  };
+  retentionSwept(removed: RetentionRemoved): void;
 };
+
+/** The lease of the retention sweep: beside the sources' leases, under a name no source has. */
+const RETENTION_LEASE = 'retention';
 
 export type SourceFactory = { name: SourceName; create(): SessionSource };
 
@@ -42,6 +55,8 @@ export class SyncController {
   readonly #queuedFull = new Map<SourceName, Promise<SyncSummary>>();
   #timer: NodeJS.Timeout | undefined;
   readonly #stopping = new AbortController();
+  /** The retention sweep under way, which passes starting meanwhile wait for instead of sweeping again. */
+  #sweeping: Promise<void> | undefined;
 
   constructor(
     private readonly deps: IngestDeps & {
@@ -116,6 +131,7 @@ export class SyncController {
     const source = factory.create();
     const metrics = this.deps.metrics?.syncPass(factory.name);
     try {
+      await this.#sweep();
       this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
       const summary = await new SyncPass(this.deps, source, {
         ...options,
@@ -138,6 +154,34 @@ export class SyncController {
       throw error;
     } finally {
       await source.close();
+    }
+  }
+
+  #sweep(): Promise<void> {
+    if (this.deps.retentionDays === null) return Promise.resolve();
+    this.#sweeping ??= this.#sweepUnderLease()
+      .finally(() => {
+        this.#sweeping = undefined;
+      });
+    return this.#sweeping;
+  }
+
+  /**
+   * Another process sweeping now removes what this one would: its pass goes on without waiting, as
+   * passes skip listing entries past the cutoff anyway.
+   */
+  async #sweepUnderLease(): Promise<void> {
+    const lease = this.deps.leases?.lease(RETENTION_LEASE);
+    const claim = await lease?.tryAcquire();
+    if (claim && !claim.acquired) {
+      this.deps.log.debug('retention sweep left to another process', { lease: describeHolder(claim.heldBy) });
+      return;
+    }
+    try {
+      const status = await sweepExpired(this.deps);
+      if (status) this.deps.metrics?.retentionSwept(status.lastSweep);
+    } finally {
+      await lease?.release();
     }
   }
 
@@ -179,7 +223,10 @@ export class SyncController {
       const lease = (await this.deps.leases?.lease(name).current()) ?? null;
       sources.push({ ...status, running: this.isRunning(name), fullQueued: this.#queuedFull.has(name), lease });
     }
-    return { sources };
+    const retention = await retentionStatus(this.deps);
+    if (!retention) return { sources, retention: null };
+    const { id: _id, kind: _kind, ...shown } = retention;
+    return { sources, retention: shown };
   }
 
   /** The source's lease when another process holds it: a pass asked for now would not run here. */
@@ -197,6 +244,7 @@ function heldElsewhere(source: string, heldBy: LeaseView | null): HeldElsewhere 
     error: `Not synced here: the source's sync is ${describeHolder(heldBy)}`,
     skippedSessions: [],
     totals: null,
+    redactions: {},
     heldBy,
   };
 }

@@ -21,6 +21,8 @@ export const SYNC_COUNTS = [
   'deleted',
   /** Sessions not written because their client is forgotten. */
   'refused',
+  /** Listed sessions created before RETENTION_DAYS' cutoff: neither fetched nor written. */
+  'expired',
   /** Requests to the source. */
   'requests',
   /** Requests to the source that were retried (5xx, 429, network errors). */

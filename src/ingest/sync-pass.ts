@@ -1,12 +1,14 @@
 import PQueue from 'p-queue';
 import { InterruptedError, SourceError, errorMessage } from '../errors.js';
 import type { Session } from '../model.js';
+import { addCounts, type RedactionCounts } from '../redact/kinds.js';
 import { InvalidRecordError, type ListedSession, type ListOptions, type SessionSource } from '../sources/source.js';
 import type { IndexedSession, IngestDeps } from './deps.js';
 import { eraseClientsForgottenSince } from './forget-client.js';
 import type { ForgottenSet } from './forgotten.js';
 import { IndexWriter, knownSessions, type IndexWriterOptions } from './index-writer.js';
 import { deleteSessionsById, indexedSessionsNotIn } from './reconcile.js';
+import { retentionCutoff } from './retention.js';
 import { countsOf, emptyCounts, type SyncCounts } from './sync-counts.js';
 import { MAX_SKIPPED_RECORDED, emptyStatus, type SkippedSession, type SourceStatus } from './sync-state.js';
 import { compareTotals, describeMismatches, indexedTotals, type TotalsCheck } from './totals-check.js';
@@ -45,10 +47,12 @@ export type SyncOptions = {
   signal?: AbortSignal;
 };
 
-export type SyncProgress = SyncCounts & { source: string };
+/** `redactions`: per kind, in the sessions written so far. */
+export type SyncProgress = SyncCounts & { source: string; redactions: RedactionCounts };
 
 export type SyncSummary = SyncCounts & {
   source: string;
+  redactions: RedactionCounts;
   durationMs: number;
   error: string | null;
   skippedSessions: SkippedSession[];
@@ -81,6 +85,9 @@ export class SyncPass {
   readonly #loadConcurrency: number;
   readonly #writer: IndexWriter;
   readonly #counts: SyncCounts = emptyCounts();
+  readonly #redactions: RedactionCounts = {};
+  /** RETENTION_DAYS: sessions created before this (Unix seconds) are not fetched; -Infinity keeps all. */
+  #expiredBefore = -Infinity;
   readonly #skippedSessions: SkippedSession[] = [];
   /** Session ids this pass has listed (or loaded by id): each is scheduled once. */
   readonly #seen = new Set<string>();
@@ -112,7 +119,7 @@ export class SyncPass {
     this.#loads = new PQueue({ concurrency: options.concurrency * 2 });
     this.#previous = emptyStatus(source.name);
     this.#status = this.#previous;
-    this.#writer = new IndexWriter(deps, { ...options.writer, onIndexed: (sessions) => this.#onIndexed(sessions) });
+    this.#writer = new IndexWriter(deps, { ...options.writer, onIndexed: (sessions, redactions) => this.#onIndexed(sessions, redactions) });
   }
 
   /** Without a watermark (first run, or every run so far interrupted) the whole listing is walked. */
@@ -152,6 +159,7 @@ export class SyncPass {
 
   async #begin(): Promise<void> {
     this.#started = Date.now();
+    this.#expiredBefore = retentionCutoff(this.#deps.retentionDays, this.#started);
     this.#previous = (await this.#deps.checkpoints.get(this.#source.name)) ?? emptyStatus(this.#source.name);
     this.#status = { ...this.#previous, lastRunStartedAt: new Date(this.#started).toISOString() };
     await this.#deps.checkpoints.put(this.#status, { wait: false });
@@ -174,7 +182,8 @@ export class SyncPass {
    */
   async walkListing(): Promise<void> {
     const listOptions: ListOptions = this.#walksEverything ? {} : { since: this.#cutoff };
-    await this.#readListing(listOptions, (entry) => entry.createdAt < this.#cutoff, true);
+    // Past retention is stale too: the listing is newest first, so what follows is older still.
+    await this.#readListing(listOptions, (entry) => entry.createdAt < this.#cutoff || entry.createdAt < this.#expiredBefore, true);
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       if ((await this.#readListing(listOptions, (_entry, isNew) => !isNew, false)) === 0) break;
     }
@@ -204,7 +213,8 @@ export class SyncPass {
         this.#seen.add(entry.sessionId);
         fresh++;
         this.#counts.listed++;
-        if (this.#wanted(entry)) batch.push(entry);
+        if (entry.createdAt < this.#expiredBefore) this.#counts.expired++;
+        else if (this.#wanted(entry)) batch.push(entry);
         if (this.#counts.listed % 1000 === 0) this.#progress();
       }
       if (batch.length >= KNOWN_CHECK_BATCH) {
@@ -286,6 +296,13 @@ export class SyncPass {
         this.#release(sessionId);
         return false;
       }
+      if (session.createdAt < this.#expiredBefore) {
+        // Revisited by id (open, or skipped, last time) and past retention by now: not brought back.
+        this.#counts.expired++;
+        this.#stillOpen.delete(sessionId);
+        this.#release(sessionId);
+        return true;
+      }
       if (this.#forgotten!.covers(session)) {
         this.#counts.refused++;
         this.#stillOpen.delete(sessionId);
@@ -301,8 +318,10 @@ export class SyncPass {
         this.#stillOpen.delete(sessionId);
       } else {
         this.#counts.failed++;
-        if (this.#failures.length < 20) this.#failures.push(`${sessionId}: ${errorMessage(error)}`);
-        this.#deps.log.warn('session failed', { source: this.#source.name, sessionId, error: errorMessage(error) });
+        // A vendor's error may quote what it was sent or holds: kept and logged only redacted.
+        const message = this.#deps.redactor.redact(errorMessage(error));
+        if (this.#failures.length < 20) this.#failures.push(`${sessionId}: ${message}`);
+        this.#deps.log.warn('session failed', { source: this.#source.name, sessionId, error: message });
       }
     }
     return true;
@@ -314,7 +333,8 @@ export class SyncPass {
     void this.#loads.add(task);
   }
 
-  #onIndexed(sessions: IndexedSession[]): void {
+  #onIndexed(sessions: IndexedSession[], redactions: RedactionCounts): void {
+    addCounts(this.#redactions, redactions);
     for (const session of sessions) {
       if (session.inProgress) this.#stillOpen.add(session.sessionId);
       else this.#stillOpen.delete(session.sessionId);
@@ -339,7 +359,8 @@ export class SyncPass {
     // A complete listing that no longer names a withheld session: the source deleted it.
     if (this.#options.full) for (const sessionId of this.#withheld.keys()) if (!this.#seen.has(sessionId)) this.#release(sessionId);
     const withheld = await this.#deps.withheld.update(this.#source.name, this.#withheldChanges);
-    const upstream = await this.#source.totals();
+    // The vendor's totals count the sessions past retention, which the index no longer holds by design.
+    const upstream = this.#deps.retentionDays === null ? await this.#source.totals() : undefined;
     if (upstream) {
       // Read again: a client forgotten during the pass is withheld by now (its forget recorded what it deleted).
       const forgotten = await this.#deps.forgotten.all();
@@ -354,7 +375,7 @@ export class SyncPass {
   async #stopAfter(caught: unknown): Promise<string> {
     const { log } = this.#deps;
     await this.#loads.onIdle();
-    const message = errorMessage(caught);
+    const message = this.#deps.redactor.redact(errorMessage(caught));
     if (!(caught instanceof InterruptedError)) {
       log.error('sync failed', { source: this.#source.name, error: message });
       return message;
@@ -390,20 +411,30 @@ export class SyncPass {
       lastError: error,
       watermark: succeeded ? this.#newestIndexed : this.#previous.watermark,
       openSessionIds: [...this.#stillOpen],
-      lastRun: { ...countsOf(this.#counts), durationMs },
+      lastRun: { ...countsOf(this.#counts), durationMs, redactions: { ...this.#redactions } },
       skippedSessions: this.#skippedSessions,
       totals: this.#totals ?? this.#previous.totals,
     });
-    return { ...countsOf(this.#counts), source: this.#source.name, durationMs, error, skippedSessions: this.#skippedSessions, totals: this.#totals };
+    return {
+      ...countsOf(this.#counts),
+      source: this.#source.name,
+      redactions: { ...this.#redactions },
+      durationMs,
+      error,
+      skippedSessions: this.#skippedSessions,
+      totals: this.#totals,
+    };
   }
 
-  #skip(sessionId: string | null, reason: string): void {
+  #skip(sessionId: string | null, problem: string): void {
+    // Schema messages name fields, but a vendor's answer quoted in one may carry what was said.
+    const reason = this.#deps.redactor.redact(problem);
     this.#counts.skipped++;
     if (this.#skippedSessions.length < MAX_SKIPPED_RECORDED) this.#skippedSessions.push({ sessionId, reason });
     this.#deps.log.warn('session skipped', { source: this.#source.name, sessionId, reason });
   }
 
   #progress(): void {
-    this.#options.onProgress?.({ ...countsOf(this.#counts), source: this.#source.name });
+    this.#options.onProgress?.({ ...countsOf(this.#counts), source: this.#source.name, redactions: { ...this.#redactions } });
   }
 }

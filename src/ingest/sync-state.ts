@@ -1,5 +1,6 @@
 import type { EngineClient } from '../engine/client.js';
 import type { IndexNames } from '../engine/indexes.js';
+import type { RedactionCounts } from '../redact/kinds.js';
 import type { SyncCounts } from './sync-counts.js';
 import { zeroTotals, type TotalsCheck } from './totals-check.js';
 
@@ -22,7 +23,8 @@ export type SourceStatus = {
   watermark: number | null;
   /** Sessions still in progress when last indexed; revisited until they close. */
   openSessionIds: string[];
-  lastRun: (SyncCounts & { durationMs: number }) | null;
+  /** `redactions`: per kind, in the sessions the run wrote (absent in runs of older versions). */
+  lastRun: (SyncCounts & { durationMs: number; redactions?: RedactionCounts }) | null;
   skippedSessions: SkippedSession[];
   /** The last comparison of the source's own totals with the index; `mismatches` empty when they agree. */
   totals: TotalsCheck | null;

@@ -45,13 +45,13 @@ export async function searchWithFacets<T>(
 ): Promise<PagedSearchResponse<T>> {
   const facets = disjunctiveFacets(request);
   if (facets.length === 0) return engine.search<T>(indexUid, params);
-  const { q, distinct, matchingStrategy } = params;
+  const { q, distinct, matchingStrategy, attributesToSearchOn } = params;
   const [main, ...counts] = await engine.multiSearch<T>([
     { indexUid, ...params },
     // Paged by page/hitsPerPage like every search here: with `limit` instead, Meilisearch 1.21 counts
     // facet values per turn even under `distinct` (measured), and sessions would be counted per turn.
     ...facets.map(({ facet, filters }) => ({
-      indexUid, q, distinct, matchingStrategy, filter: filterOf(filters), facets: [facetAttribute(facet)], page: 1, hitsPerPage: 0,
+      indexUid, q, distinct, matchingStrategy, attributesToSearchOn, filter: filterOf(filters), facets: [facetAttribute(facet)], page: 1, hitsPerPage: 0,
     })),
   ]);
   const distribution = { ...main!.facetDistribution };

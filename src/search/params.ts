@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BadRequestError, errorMessage } from '../errors.js';
 import { MAX_TOTAL_HITS } from '../engine/indexes.js';
 import type { Role } from '../model.js';
-import { many, one, parseKnownParams, parseQuery, wholeNumber, type RawQuery } from '../query-params.js';
+import { many, manyInOrder, one, parseKnownParams, parseQuery, wholeNumber, type RawQuery } from '../query-params.js';
 
 /**
  * Query parameters of the search endpoints (CONTRACT.md §4): one zod schema per endpoint, which both
@@ -44,7 +44,33 @@ export type SearchRequest = SearchFilters & {
    */
   facetMode: FacetMode;
   context: number;
+  /** Sessions only: what both sides said (§4a); absent or empty, the search is on `q` and filters alone. */
+  conversation?: Conversation;
 };
+
+/** Who said it, in a conversation condition: `any` is either side. */
+export const SPEAKERS = ['user', 'agent', 'any'] as const;
+export type Speaker = (typeof SPEAKERS)[number];
+
+/** `said=ROLE:TEXT` or `notSaid=ROLE:TEXT`: a turn by `role` whose text matches `text` as `q` matches turns. */
+export type ConversationCondition = { role: Speaker; text: string };
+
+/**
+ * Conversation conditions of a session search (CONTRACT.md §4a): every `said` holds and no `notSaid`
+ * does; `ordered`, the `said` conditions hold on turns in the order given, each at most `within`
+ * turns after the previous one when that is set.
+ */
+export type Conversation = { said: ConversationCondition[]; notSaid: ConversationCondition[]; ordered: boolean; within?: number };
+
+export const MAX_CONDITIONS = 10;
+/** More than any session holds (ingest refuses sessions of over 20,000 turns): a larger `within` is no limit. */
+export const MAX_WITHIN = 100_000;
+
+export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A search to export: every match, written in `format`. */
+export type ExportRequest = SearchRequest & { format: ExportFormat };
 
 export const FACET_MODES = ['conjunctive', 'disjunctive'] as const;
 export type FacetMode = (typeof FACET_MODES)[number];
@@ -126,6 +152,66 @@ const ROLE_PARAM = one(
   }),
 ).optional();
 
+/**
+ * `ROLE:TEXT` → the condition; BadRequestError naming the parameter. ROLE is `user`, `agent` or `any`
+ * (`assistant` is read as `agent`, as the vendors say it); TEXT is read as `q` is, and needs a word:
+ * punctuation alone would make the engine match every turn.
+ */
+export function parseCondition(name: string, value: string): ConversationCondition {
+  const colon = value.indexOf(':');
+  const role = value.slice(0, Math.max(0, colon)).trim().toLowerCase();
+  const speaker = role === 'assistant' ? 'agent' : SPEAKERS.find((known) => known === role);
+  if (colon === -1 || speaker === undefined) {
+    throw new BadRequestError(`Invalid '${name}': expected ROLE:TEXT with ROLE user, agent or any, got '${value.slice(0, 40)}'`);
+  }
+  const text = value.slice(colon + 1).trim();
+  if ([...text].length > MAX_QUERY_CHARS) throw new BadRequestError(`Parameter '${name}' is longer than ${MAX_QUERY_CHARS} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new BadRequestError(`Parameter '${name}' contains control characters`);
+  if (!/[\p{L}\p{N}]/u.test(text)) throw new BadRequestError(`Invalid '${name}': '${role}:' needs a word to match, got '${value.slice(0, 40)}'`);
+  return { role: speaker, text };
+}
+
+const conditionValue = (name: 'said' | 'notSaid', description: string) =>
+  z
+    .string()
+    .meta({ description, examples: ['user:"book a table"', 'agent:confirmed', 'any:refund'] })
+    .transform((text, ctx) => {
+      try {
+        return parseCondition(name, text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: errorMessage(error) });
+        return z.NEVER;
+      }
+    });
+
+/** §4a, on session searches and session exports. */
+const CONVERSATION_PARAMS = {
+  said: manyInOrder(
+    'said',
+    conditionValue(
+      'said',
+      'A conversation condition, `ROLE:TEXT`: the session has a turn by ROLE (`user`, `agent` or `any`) matching TEXT as `q` matches (words typo-tolerant, "double quotes" an exact phrase). Repeat for several: all must hold. Each hit then lists, in `matches`, a turn that satisfies each one, by its position among the `said` parameters (from 0)',
+    ),
+    MAX_CONDITIONS,
+  ),
+  notSaid: manyInOrder(
+    'notSaid',
+    conditionValue('notSaid', 'A negated condition, `ROLE:TEXT`: the session has no turn by ROLE matching TEXT. Repeat for several: none may hold'),
+    MAX_CONDITIONS,
+  ),
+  order: one('order', z.enum(['said'], { error: `Invalid 'order': expected said` }))
+    .optional()
+    .describe('`said`: the `said` conditions hold on turns in the order given (strictly increasing turn index)'),
+  within: one('within', wholeNumber('within', 1, MAX_WITHIN))
+    .optional()
+    .describe('With `order=said`: each of those turns at most N turns after the previous one (1: the very next turn)'),
+};
+
+function checkConversation(query: { said: unknown[]; order?: 'said'; within?: number }, ctx: z.RefinementCtx): void {
+  if (query.within !== undefined && query.order === undefined) ctx.addIssue({ code: 'custom', path: ['within'], message: `Invalid 'within': it needs order=said` });
+  if (query.order !== undefined && query.said.length === 0) ctx.addIssue({ code: 'custom', path: ['order'], message: `Invalid 'order': there is no 'said' condition to order` });
+}
+
 const facetList = (allowed: readonly string[]) =>
   z
     .preprocess(
@@ -177,14 +263,43 @@ function checkTimeRange(query: { from?: number; to?: number }, ctx: z.Refinement
   }
 }
 
-export const TurnsQuery = z
-  .object({
-    ...searchParams(TURN_FACETS),
-    context: one('context', wholeNumber('context', 0, 5)).default(0).describe('Turns before and after each hit to return with it'),
-  })
-  .superRefine(checkRanges);
+const turnsParams = {
+  ...searchParams(TURN_FACETS),
+  context: one('context', wholeNumber('context', 0, 5)).default(0).describe('Turns before and after each hit to return with it'),
+};
 
-export const SessionsQuery = z.object(searchParams(SESSION_FACETS)).superRefine(checkRanges);
+const sessionsParams = { ...searchParams(SESSION_FACETS), ...CONVERSATION_PARAMS };
+
+function checkSessionsQuery(query: z.output<z.ZodObject<typeof sessionsParams>>, ctx: z.RefinementCtx): void {
+  checkRanges(query, ctx);
+  checkConversation(query, ctx);
+}
+
+export const TurnsQuery = z.object(turnsParams).superRefine(checkRanges);
+
+export const SessionsQuery = z.object(sessionsParams).superRefine(checkSessionsQuery);
+
+/**
+ * An export takes its search's parameters, so the query string of a search can be exported as it is;
+ * paging and facets are accepted, checked and have no effect: an export holds every match.
+ */
+const EXPORT_PARAMS = {
+  format: one('format', z.enum(EXPORT_FORMATS, { error: `Invalid 'format': expected jsonl or csv` }))
+    .default('jsonl')
+    .describe('`jsonl`: one hit a line, as the search answers it; `csv`: a header row, then one hit a row (RFC 4180, UTF-8)'),
+};
+
+const exportOnly = <S extends Record<'page' | 'hitsPerPage' | 'facets' | 'facetMode', z.ZodType>>(params: S): S => ({
+  ...params,
+  page: params.page.describe('Accepted as in the search, without effect: an export holds every match'),
+  hitsPerPage: params.hitsPerPage.describe('Accepted as in the search, without effect: an export holds every match'),
+  facets: params.facets.describe('Accepted as in the search, without effect: an export holds hits, not counts'),
+  facetMode: params.facetMode.describe('Accepted as in the search, without effect: an export holds hits, not counts'),
+});
+
+export const TurnsExportQuery = z.object({ ...exportOnly(turnsParams), ...EXPORT_PARAMS }).superRefine(checkRanges);
+
+export const SessionsExportQuery = z.object({ ...exportOnly(sessionsParams), ...EXPORT_PARAMS }).superRefine(checkSessionsQuery);
 
 export const FacetValuesQuery = z
   .object({
@@ -226,8 +341,10 @@ export function facetValuesRequestOf(parsed: z.output<typeof FacetValuesQuery>):
   return { prefix: parsed.q, filters: toFilters(parsed) };
 }
 
+type ParsedSearch = z.output<typeof TurnsQuery> | z.output<typeof SessionsQuery>;
+
 /** A query validated by `TurnsQuery` or `SessionsQuery` (the routes validate it; the CLI calls `parseSearchRequest`). */
-export function searchRequestOf(parsed: z.output<typeof TurnsQuery> | z.output<typeof SessionsQuery>): SearchRequest {
+export function searchRequestOf(parsed: ParsedSearch): SearchRequest {
   return {
     ...toFilters(parsed),
     q: parsed.q,
@@ -237,11 +354,23 @@ export function searchRequestOf(parsed: z.output<typeof TurnsQuery> | z.output<t
     facets: parsed.facets,
     facetMode: parsed.facetMode,
     context: 'context' in parsed ? parsed.context : 0,
+    ...('said' in parsed
+      ? { conversation: { said: parsed.said, notSaid: parsed.notSaid, ordered: parsed.order === 'said', within: parsed.within } }
+      : {}),
   };
 }
 
 export function parseSearchRequest(query: RawQuery, kind: SearchKind): SearchRequest {
   return searchRequestOf(kind === 'turns' ? parseQuery(TurnsQuery, query) : parseQuery(SessionsQuery, query));
+}
+
+/** A query validated by `TurnsExportQuery` or `SessionsExportQuery`. */
+export function exportRequestOf(parsed: z.output<typeof TurnsExportQuery> | z.output<typeof SessionsExportQuery>): ExportRequest {
+  return { ...searchRequestOf(parsed), format: parsed.format };
+}
+
+export function parseExportRequest(query: RawQuery, kind: SearchKind): ExportRequest {
+  return exportRequestOf(kind === 'turns' ? parseQuery(TurnsExportQuery, query) : parseQuery(SessionsExportQuery, query));
 }
 
 /**

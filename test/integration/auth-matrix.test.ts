@@ -127,6 +127,9 @@ const MATRIX: Array<[string, Row]> = [
   ['GET /v1/sessions/{in scope}', { method: 'GET', path: () => `/v1/sessions/${idOf(inScopeSession)}`, expect: expectAuth(200, 200, 200, 200) }],
   ['GET /v1/sessions/{out of scope}', { method: 'GET', path: () => `/v1/sessions/${idOf(outOfScopeSession)}`, expect: expectAuth(200, 200, 404, 404) }],
   ['GET /v1/facets/{name}', { method: 'GET', path: () => '/v1/facets/companionId', expect: expectAuth(200, 200, 200, 200) }],
+  // An export is a read: any key may, each within its scope.
+  ['GET /v1/export/turns', { method: 'GET', path: () => '/v1/export/turns?q=hello', expect: expectAuth(200, 200, 200, 200) }],
+  ['GET /v1/export/sessions', { method: 'GET', path: () => '/v1/export/sessions?format=csv', expect: expectAuth(200, 200, 200, 200) }],
   ['POST /v1/sessions', { method: 'POST', path: () => '/v1/sessions?wait=true', body: () => JSON.stringify(inScopeSession), expect: expectAuth(403, 202, 403, 202) }],
   ['DELETE /v1/sessions/{id}', { method: 'DELETE', path: () => '/v1/sessions/no-such-session', expect: expectAuth(403, 404, 403, 404) }],
   // Forgetting a client never seen is recorded in advance (200): a 404 would tell a scoped key whether the client exists elsewhere.

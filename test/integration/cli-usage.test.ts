@@ -11,13 +11,13 @@ import { runCli } from '../../src/cli/run.js';
  * naming the missing variable. MEILI_URL points at a closed port, so a command that got past its
  * checks would fail fast instead of starting an embedded engine.
  */
-const COMMANDS = ['serve', 'sync', 'import', 'search', 'forget', 'snapshot', 'compact', 'demo'];
+const COMMANDS = ['serve', 'sync', 'import', 'search', 'export', 'forget', 'redact', 'snapshot', 'compact', 'demo'];
 
 /** The CLI as `main.ts` runs it, in this process: most cases need no process of their own. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: (text: string) => void (stdout += text), stderr: { isTTY: false, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream };
+  const io = { stdout: (text: string) => void (stdout += text), stderr: { isTTY: false, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream, out: process.stdout };
   const code = await runCli(args, { PATH: process.env.PATH, MEILI_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'error', ...env }, io);
   return { code, stdout, stderr };
 }
@@ -100,6 +100,14 @@ describe('transcript-search usage errors exit 64', () => {
     [['search', 'refund', '--from', 'yesterday'], "Invalid 'from': expected an ISO-8601 date or date-time, or Unix seconds, got 'yesterday'"],
     [['search', 'refund', '--from', '2026-02-01', '--to', '2026-01-01'], "Invalid 'from': it is after 'to'"],
     [['search', 'refund', '--tenant', ''], "Parameter 'tenantId' must not be empty"],
+    [['search', '--sessions', '--said', 'user'], "Invalid 'said': expected ROLE:TEXT with ROLE user, agent or any, got 'user'"],
+    [['search', '--sessions', '--said', 'user:hi', '--within', '2'], "Invalid 'within': it needs order=said"],
+    [['search', '--said', 'user:hi'], '--said, --not-said, --order and --within search sessions: add --sessions'],
+    [['export'], 'export needs what to export: turns or sessions'],
+    [['export', 'sessions', '--context', '2'], '--context is for export turns'],
+    [['export', 'turns', '--not-said', 'agent:no'], '--said, --not-said, --order and --within select sessions: export sessions'],
+    [['export', 'turns', '--format', 'xls'], "Invalid 'format': expected jsonl or csv"],
+    [['export', 'turns', '--limit', '5'], "Unknown option '--limit'"],
   ])('refuses %j: %s', async (args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(64);

@@ -29,6 +29,7 @@ function capture() {
   const io = {
     stdout: (text: string) => void (out.stdout += text),
     stderr: { isTTY: false, write: (text: string) => ((out.stderr += text), true) } as unknown as NodeJS.WriteStream,
+    out: process.stdout,
   };
   return { out, io };
 }

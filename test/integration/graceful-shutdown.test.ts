@@ -176,7 +176,7 @@ describe('SIGTERM with the embedded engine and a request in flight', () => {
     const { code, elapsedMs } = await terminate(serve);
     const answer = await push;
     expect(answer.status).toBe(202);
-    expect(await answer.json()).toEqual({ accepted: pushed.length, rejected: [] });
+    expect(await answer.json()).toEqual({ accepted: pushed.length, rejected: [], redactions: {} });
     expect(code).toBe(0);
     expect(elapsedMs).toBeLessThan(SHUTDOWN_LIMIT_MS);
 

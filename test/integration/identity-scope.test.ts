@@ -101,7 +101,7 @@ beforeAll(async () => {
   const tenantA = '0b6f5a3e-1c2d-4e5f-8a9b-000000000300';
   add(agent(tenantA, 'comp_c', 'tenant-a', 'user_03000', ['tenant a zanzibar']), { sessionId: tenantA, companionId: 'comp_c', tenantId: 'tenant-a', externalClientId: 'user_03000', texts: ['tenant a zanzibar'] });
   const answer = await push('admin', records);
-  expect(answer.body).toEqual({ accepted: records.length, rejected: [] });
+  expect(answer.body).toEqual({ accepted: records.length, rejected: [], redactions: {} });
 });
 
 afterAll(async () => {
@@ -152,7 +152,7 @@ describe.each(Object.keys(SCOPES) as Array<keyof typeof SCOPES>)('a key scoped b
 describe('ids that differ only by case', () => {
   it('are other sessions: a scoped admin pushing a foreign id in upper case neither reads nor deletes the foreign turns', async () => {
     const upper = napster('SESS_VICTIM', 'comp_a', 'user_01117', ['planted by comp_a']);
-    expect((await push('companionAdmin', [upper])).body).toEqual({ accepted: 1, rejected: [] });
+    expect((await push('companionAdmin', [upper])).body).toEqual({ accepted: 1, rejected: [], redactions: {} });
     const planted = await json('companionAdmin', '/v1/sessions/SESS_VICTIM');
     expect(planted.body.turns.map((turn: any) => turn.text)).toEqual(['planted by comp_a']);
     expect((await push('companionAdmin', [{ ...upper, conversation: { items: [] } }])).body.accepted).toBe(1);
@@ -172,7 +172,7 @@ describe('a push to a session outside the key\'s scope', () => {
     const read = await json('companionAdmin', '/v1/sessions/sess_victim');
     expect(single.body.error.message).toBe(read.body.error.message);
     const batch = await push('companionAdmin', [napster('sess_new_ok', 'comp_a', 'user_05000', ['fine']), takeover]);
-    expect(batch.body).toEqual({ accepted: 1, rejected: [{ index: 1, error: "No session 'sess_victim'" }] });
+    expect(batch.body).toEqual({ accepted: 1, rejected: [{ index: 1, error: "No session 'sess_victim'" }], redactions: {} });
     const victim = await json('admin', '/v1/sessions/sess_victim');
     expect(victim.body).toMatchObject({ companionId: 'comp_b' });
     expect(victim.body.turns.map((turn: any) => turn.text)).toEqual(['the victim says zanzibar']);
@@ -201,7 +201,7 @@ describe('forgetting a client', () => {
     const again = await push('admin', napster('sess_back', 'comp_a', 'user_01117', ['back again']));
     expect(again.status).toBe(409);
     expect(again.body.error.message).toMatch(/client 'user_01117' was forgotten/);
-    expect((await push('admin', [napster('sess_other_case', 'comp_a', 'User_01117', ['another person'])])).body).toEqual({ accepted: 1, rejected: [] });
+    expect((await push('admin', [napster('sess_other_case', 'comp_a', 'User_01117', ['another person'])])).body).toEqual({ accepted: 1, rejected: [], redactions: {} });
     // Napster's own rule for client ids refuses the space and full-width variants outright.
     for (const invalid of [' user_01117', 'user_01117 ', 'ｕser_01117']) {
       const response = await push('admin', napster(`sess_invalid_${exactKey(invalid)}`, 'comp_a', invalid, ['x']));

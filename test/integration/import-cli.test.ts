@@ -79,7 +79,7 @@ describe('transcript-search import', () => {
     delete valid[napster[249]!.id];
     delete valid[agents[499]!.session_id as string];
     expect(Object.keys(valid)).toHaveLength(997);
-    const counts = { sessions: 997, turns: turnTotal(valid), skipped: 3, refused: 0 };
+    const counts = { sessions: 997, turns: turnTotal(valid), skipped: 3, refused: 0, redactions: {} };
     expect(JSON.parse(stdout)).toEqual({ files: 1, ...counts, outcomes: [{ file, status: 'imported', ...counts }] });
     expect(await indexedTranscripts(engine)).toEqual(valid);
   });
@@ -136,7 +136,7 @@ describe('transcript-search import of files it cannot read whole', () => {
       ].join('\n'),
     );
     expect(JSON.parse(stdout)).toEqual({
-      files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0,
+      files: 0, sessions: 0, turns: 0, skipped: 0, refused: 0, redactions: {},
       outcomes: [
         { file: good, status: 'not_imported', error: 'nothing is imported while 2 files fail the check' },
         { file: missing, status: 'not_imported', error: 'no such file' },
@@ -203,7 +203,7 @@ describe('transcript-search import of files it cannot read whole', () => {
       let stderr = '';
       let stdout = '';
       const stream = { isTTY, columns: 400, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream;
-      const code = await runCli(['import', file], cliEnv(), { stdout: (text) => void (stdout += text), stderr: stream });
+      const code = await runCli(['import', file], cliEnv(), { stdout: (text) => void (stdout += text), stderr: stream, out: process.stdout });
       return { code, stdout, stderr };
     };
 

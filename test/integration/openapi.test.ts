@@ -93,6 +93,25 @@ describe('GET /openapi.json', () => {
     expect(document.paths['/v1/search/sessions']!.get!.parameters.map((parameter) => parameter.name)).not.toContain('context');
   });
 
+  it('describes the conversation conditions of session searches and exports, and the export formats', () => {
+    for (const path of ['/v1/search/sessions', '/v1/export/sessions']) {
+      const byName = Object.fromEntries(document.paths[path]!.get!.parameters.map((parameter) => [parameter.name, parameter]));
+      for (const name of ['said', 'notSaid']) expect(byName[name], `${path} ${name}`).toMatchObject({ style: 'form', explode: true, schema: { type: 'array' }, description: expect.stringContaining('ROLE:TEXT') });
+      expect(byName.order!.schema).toMatchObject({ enum: ['said'] });
+      expect(byName.within!.schema).toMatchObject({ type: 'integer', minimum: 1 });
+    }
+    const turnSearch = document.paths['/v1/search/turns']!.get!.parameters.map((parameter) => parameter.name);
+    const turnExport = document.paths['/v1/export/turns']!.get!.parameters.map((parameter) => parameter.name);
+    expect(turnExport.sort()).toEqual([...turnSearch, 'format'].sort());
+    const format = document.paths['/v1/export/turns']!.get!.parameters.find((parameter) => parameter.name === 'format')!;
+    expect(format.schema).toMatchObject({ enum: ['jsonl', 'csv'], default: 'jsonl' });
+    expect(Object.keys((document.paths['/v1/export/sessions']!.get!.responses['200'] as { content: object }).content)).toEqual(['application/x-ndjson', 'text/csv']);
+    const { schemas } = document.components;
+    expect((schemas.SessionHit!.properties as Record<string, unknown>).matches).toEqual({
+      type: 'array', items: { $ref: '#/components/schemas/ConversationMatch' }, description: expect.any(String),
+    });
+  });
+
   it('marks which endpoints need a key', () => {
     expect(document.paths['/health']!.get!.security).toBeUndefined();
     expect(document.paths['/v1/search/turns']!.get!.security).toEqual([{ bearer: [] }, { apiKeyHeader: [] }]);
@@ -136,7 +155,7 @@ describe('GET /openapi.json', () => {
       ['count', 'durationSeconds', 'turnCount', 'llmInputTokens', 'llmOutputTokens', 'tokens', 'sttAudioSeconds', 'ttsCharacters', 'costUsd'].sort(),
     );
     expect(properties('SessionStats').costUsd).toEqual({ $ref: '#/components/schemas/NumberStats' });
-    expect(Object.keys(properties('PushResult'))).toEqual(['accepted', 'rejected']);
+    expect(Object.keys(properties('PushResult'))).toEqual(['accepted', 'rejected', 'redactions']);
     expect(document.paths['/v1/sessions']!.post!.responses['202']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/PushResult' } } } });
     expect(document.paths['/ready']!.get!.responses['503']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } });
   });

@@ -39,8 +39,8 @@ describe('one session pushed, imported and pulled', () => {
     const [agent, companion] = pushed(agents, napster);
     writeFileSync(exportFile, [agent, companion].map((record) => JSON.stringify(record)).join('\n'));
     const presigned = { ...agent, recording_presigned_url: 'https://recordings.example.com/x.ogg?X-Amz-Signature=abc' };
-    expect(await push(app, [presigned, companion])).toEqual({ accepted: 2, rejected: [] });
-    const counts = { sessions: 2, turns: turnTotal(napsterTranscripts([companion])) + agent.transcript.length, skipped: 0, refused: 0 };
+    expect(await push(app, [presigned, companion])).toEqual({ accepted: 2, rejected: [], redactions: {} });
+    const counts = { sessions: 2, turns: turnTotal(napsterTranscripts([companion])) + agent.transcript.length, skipped: 0, refused: 0, redactions: {} };
     expect(await importFiles(engine.ingest, [exportFile], () => {})).toEqual({ files: 1, ...counts, outcomes: [{ file: exportFile, status: 'imported', ...counts }] });
     for (const factory of [agentsFactory(agents.fake), napsterFactory(napster.fake)]) {
       const summary = await syncOnce(engine, factory);
@@ -50,7 +50,7 @@ describe('one session pushed, imported and pulled', () => {
     }
     await expectOneOfEach(engine, agents, napster);
 
-    expect(await push(app, [agent, companion])).toEqual({ accepted: 2, rejected: [] });
+    expect(await push(app, [agent, companion])).toEqual({ accepted: 2, rejected: [], redactions: {} });
     await importFiles(engine.ingest, [exportFile], () => {});
     await expectOneOfEach(engine, agents, napster);
     const stored = await engine.client.fetchDocuments(engine.names.sessions, { limit: 1_000 });

@@ -170,6 +170,19 @@ describe('answers match their declared schemas', () => {
     expect(all.stats.costUsd.count).toBeGreaterThan(0);
   });
 
+  it('searches sessions by what both sides said: each hit lists its matches', async () => {
+    const page = await call('GET', '/v1/search/sessions', `/v1/search/sessions?said=${encodeURIComponent('any:you')}&said=${encodeURIComponent('any:the')}&order=said&hitsPerPage=50`);
+    expect(page.hits.length).toBeGreaterThan(0);
+    expect(page.hits.every((hit: { matches: unknown[] }) => hit.matches.length === 2)).toBe(true);
+  });
+
+  it('exports turns and sessions, as JSON lines and as CSV', async () => {
+    for (const route of ['turns', 'sessions']) {
+      for (const format of ['jsonl', 'csv']) await call('GET', `/v1/export/${route}`, `/v1/export/${route}?q=you&format=${format}`);
+    }
+    await call('GET', '/v1/export/turns', '/v1/export/turns?format=pdf');
+  });
+
   it('lists facet values', async () => {
     for (const name of ['companionId', 'externalClientId', 'tenantId', 'tags', 'knowledgeBaseId', 'functions', 'faqIds']) {
       await call('GET', '/v1/facets/:name', `/v1/facets/${name}`, {});

@@ -106,6 +106,26 @@ describe('transcript-search search', () => {
     expect(JSON.parse(result.stdout).totalHits).toBe(0);
   });
 
+  it('searches sessions by what both sides said with --said, --not-said, --order and --within, as the API', async () => {
+    const options = ['--sessions', '--said', 'user:refund', '--said', 'agent:order', '--order', 'said', '--within', '1'];
+    const result = await search([...options, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(untimed(printed)).toEqual(untimed(await api('/v1/search/sessions?said=user:refund&said=agent:order&order=said&within=1')));
+    expect(printed.hits.map((hit: { sessionId: string }) => hit.sessionId)).toEqual(['cli_2']);
+    expect((await search([...options])).stdout.trimEnd().split('\n')).toEqual([
+      '1 sessions match',
+      'cli_2 (3 turns) [comp_b]: Refund please',
+      '  said 1, turn 0: *Refund* please',
+      '  said 2, turn 1: Which *order*?',
+    ]);
+    const negated = await search(['--sessions', '--said', 'user:refund', '--not-said', 'agent:order', '--json']);
+    expect(JSON.parse(negated.stdout).hits.map((hit: { sessionId: string }) => hit.sessionId)).toEqual(['cli_1']);
+    const turns = await search(['refund', '--said', 'user:refund']);
+    expect(turns.code).toBe(64);
+    expect(turns.stderr).toMatch(/^--said, --not-said, --order and --within search sessions: add --sessions/);
+  });
+
   it('prints a count and a line a hit, matches in asterisks', async () => {
     const result = await search(['refund', '--companion', 'comp_a']);
     expect(result.code, result.stderr).toBe(0);

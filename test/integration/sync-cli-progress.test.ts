@@ -12,7 +12,7 @@ async function sync(env: Record<string, string>, isTTY: boolean) {
   let stderr = '';
   let stdout = '';
   const stream = { isTTY, columns: 400, write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WriteStream;
-  const code = await runCli(['sync'], { PATH: process.env.PATH, LOG_LEVEL: 'error', ...env }, { stdout: (text) => void (stdout += text), stderr: stream });
+  const code = await runCli(['sync'], { PATH: process.env.PATH, LOG_LEVEL: 'error', ...env }, { stdout: (text) => void (stdout += text), stderr: stream, out: process.stdout });
   return { code, stdout, stderr };
 }
 

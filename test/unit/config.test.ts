@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
@@ -33,6 +36,8 @@ describe('loadConfig defaults (CONTRACT §2)', () => {
       leaseSeconds: 60,
       apiKeysFile: undefined,
       logLevel: 'info',
+      redaction: { kinds: [], patterns: [] },
+      retentionDays: null,
     });
   });
 
@@ -94,6 +99,8 @@ describe('loadConfig values', () => {
       leaseSeconds: 10,
       apiKeysFile: '/etc/ts/keys.json',
       logLevel: 'debug',
+      redaction: { kinds: [], patterns: [] },
+      retentionDays: null,
     });
   });
 
@@ -186,5 +193,51 @@ describe('loadConfig rejections name the variable', () => {
 
   it('says what a URL must look like', () => {
     expect(configError({ MEILI_URL: 'localhost:7700' })).toContain('MEILI_URL must be an absolute http(s) URL');
+  });
+});
+
+describe('REDACT, REDACT_PATTERNS_FILE and RETENTION_DAYS', () => {
+  const patternsFile = (content: unknown) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'redact-patterns-'));
+    const file = path.join(dir, 'patterns.json');
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+
+  it('reads a comma list of kinds, or all', () => {
+    expect(loadConfig({ REDACT: 'email, CARD' }).redaction.kinds).toEqual(['email', 'card']);
+    expect(loadConfig({ REDACT: 'all' }).redaction.kinds).toEqual(['email', 'phone', 'card', 'iban', 'ssn', 'ip']);
+    expect(loadConfig({ REDACT: ' ' }).redaction.kinds).toEqual([]);
+  });
+
+  it('names REDACT and the kinds it knows for an unknown kind', () => {
+    expect(configError({ REDACT: 'email,names' })).toBe("REDACT: unknown kind 'names'; expected a comma list of email, phone, card, iban, ssn, ip, or all");
+  });
+
+  it('reads custom patterns, compiled to find every occurrence', () => {
+    const file = patternsFile([{ name: 'ticket', pattern: 'TCK-\\d{6}', placeholder: '[TICKET]' }]);
+    const [pattern] = loadConfig({ REDACT_PATTERNS_FILE: file }).redaction.patterns;
+    expect(pattern).toMatchObject({ name: 'ticket', placeholder: '[TICKET]' });
+    expect('TCK-123456 and TCK-654321'.match(pattern!.pattern)).toEqual(['TCK-123456', 'TCK-654321']);
+  });
+
+  it.each([
+    ['not JSON', '[{', /^REDACT_PATTERNS_FILE: cannot read .* as JSON/],
+    ['a missing field', [{ name: 'x', pattern: 'a' }], /^REDACT_PATTERNS_FILE: entry 0.placeholder: .*expected \[\{"name","pattern","placeholder"\}\]/],
+    ['an unknown field', [{ name: 'x', pattern: 'a', placeholder: '[X]', flags: 'i' }], /^REDACT_PATTERNS_FILE: entry 0: Unrecognized key: "flags"/],
+    ['a built-in name', [{ name: 'email', pattern: 'a', placeholder: '[X]' }], /^REDACT_PATTERNS_FILE: entry 0.name: is a built-in kind/],
+    ['a broken expression', [{ name: 'x', pattern: '(a', placeholder: '[X]' }], /^REDACT_PATTERNS_FILE: entry 0 \('x'\): not a valid regular expression/],
+    ['an expression matching nothing at all', [{ name: 'x', pattern: 'a*', placeholder: '[X]' }], /the pattern matches the empty string/],
+    ['a placeholder the rules would redact again', [{ name: 'x', pattern: '\\d{4}', placeholder: 'ID 1234' }], /the placeholder of 'x' \(ID 1234\) would itself be redacted as x/],
+  ])('refuses a patterns file with %s, naming the variable', (_what, content, message) => {
+    expect(configError({ REDACT_PATTERNS_FILE: patternsFile(content) })).toMatch(message);
+  });
+
+  it('reads RETENTION_DAYS as whole days from 1, unset keeping everything', () => {
+    expect(loadConfig({ RETENTION_DAYS: '30' }).retentionDays).toBe(30);
+    expect(loadConfig({}).retentionDays).toBeNull();
+    for (const bad of ['0', '-1', '1.5', 'thirty', '36501']) {
+      expect(configError({ RETENTION_DAYS: bad })).toBe('Invalid configuration: RETENTION_DAYS: expected a whole number of days from 1 to 36500 (unset keeps sessions forever)');
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { ApiRoute } from '../route.js';
 import { clientRoutes } from './clients.js';
 import { docsRoutes } from './docs.js';
+import { exportRoutes } from './export.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
 import { recordingRoutes } from './recording.js';
@@ -16,6 +17,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...uiRoutes,
   ...healthRoutes,
   ...searchRoutes,
+  ...exportRoutes,
   ...searchTokenRoutes,
   ...sessionRoutes,
   ...recordingRoutes,

@@ -32,6 +32,7 @@ const REFUSAL_CODES: Record<RefusalReason, ErrorCode> = {
   not_found: 'not_found',
   duplicate: 'bad_request',
   forgotten: 'conflict',
+  expired: 'bad_request',
 };
 
 export const sessionRoutes: ApiRoute[] = [
@@ -68,7 +69,8 @@ export const sessionRoutes: ApiRoute[] = [
       const [only] = result.refused;
       if (!Array.isArray(body) && only) throw new AppError(REFUSAL_CODES[only.reason], only.error);
       const rejected = result.refused.map(({ origin, error }) => ({ index: origin, error })).sort((a, b) => a.index - b.index);
-      return c.json({ accepted: result.sessions, rejected }, 202);
+      deps.metrics.redacted(result.redactions, 'push');
+      return c.json({ accepted: result.sessions, rejected, redactions: result.redactions }, 202);
     },
   ),
   defineRoute(

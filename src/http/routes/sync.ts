@@ -23,7 +23,7 @@ export const syncRoutes: ApiRoute[] = [
       summary: 'Per-source sync status: last run, counts, watermark, last error, skipped sessions with reasons',
       responses: { 200: { description: 'One status per configured source', schema: SyncStatus } },
     },
-    (deps) => async (c) => c.json(deps.sync ? await deps.sync.status() : { sources: [] }, 200),
+    (deps) => async (c) => c.json(deps.sync ? await deps.sync.status() : { sources: [], retention: null }, 200),
   ),
   defineRoute(
     {

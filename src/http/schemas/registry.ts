@@ -19,3 +19,10 @@ export const Count = z.int().nonnegative();
 export const Time = z.iso.datetime().nullable();
 
 export const Tags = z.record(z.string(), z.string()).describe('Tags as an object: `{"plan":"pro"}`');
+
+export const Redactions = named(
+  'Redactions',
+  z
+    .record(z.string(), Count)
+    .describe('Spans redacted, per kind (`email`, `phone`, `card`, `iban`, `ssn`, `ip`, or a REDACT_PATTERNS_FILE name); never the values; empty when nothing was'),
+);

@@ -65,6 +65,15 @@ export const SessionSummary = named(
   }),
 );
 
+export const ConversationMatch = named(
+  'ConversationMatch',
+  z.object({
+    condition: Count.describe('Which `said` condition the turn satisfies: the position of that `said` parameter in the request, from 0'),
+    turnIndex: Count.describe('The turn'),
+    highlight: MarkedHtml.describe('The turn, cropped around what matched: HTML-escaped text whose only markup is `<mark>` around the words that matched'),
+  }),
+);
+
 export const SessionHit = named(
   'SessionHit',
   SessionSummary.extend({
@@ -72,6 +81,11 @@ export const SessionHit = named(
       'The matching turn, cropped, or the opening of the conversation when nothing was searched for: HTML-escaped text whose only markup is `<mark>` around the words that matched',
     ),
     matchedTurnIndex: Count.nullable().describe('The turn `snippet` comes from; null for the opening'),
+    matches: z
+      .array(ConversationMatch)
+      .describe(
+        'With `said` conditions, one turn satisfying each, in the order of the conditions: with `order=said` the turns of one chain (the one ending first), otherwise the first such turn of the session. Empty without `said` conditions',
+      ),
   }),
 );
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Count, named } from './registry.js';
+import { Count, named, Redactions } from './registry.js';
 import { SessionSummary, Turn } from './search.js';
 
 export const SessionDetail = named(
@@ -18,6 +18,7 @@ export const PushResult = named(
     rejected: z
       .array(z.object({ index: Count.describe('Position of the record in the pushed array (0 for a single object)'), error: z.string() }))
       .describe('Records not written, and why; in the order pushed'),
+    redactions: Redactions,
   }),
 );
 

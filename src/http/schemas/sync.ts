@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SYNC_COUNTS, type SyncCount } from '../../ingest/sync-counts.js';
 import { SOURCE_NAMES } from '../../sources/registry.js';
-import { Count, named, Time } from './registry.js';
+import { Count, named, Redactions, Time } from './registry.js';
 
 const SourceName = z.enum(SOURCE_NAMES);
 
@@ -66,7 +66,11 @@ export const SourceSyncStatus = named(
     watermark: z.number().nullable().describe('Newest session creation time (Unix seconds) fully indexed by a completed pass'),
     openSessionIds: z.array(z.string()).describe('Sessions in progress when last indexed; revisited until they close'),
     lastRun: z
-      .object({ ...(Object.fromEntries(SYNC_COUNTS.map((count) => [count, Count])) as Record<SyncCount, typeof Count>), durationMs: z.number() })
+      .object({
+        ...(Object.fromEntries(SYNC_COUNTS.map((count) => [count, Count])) as Record<SyncCount, typeof Count>),
+        durationMs: z.number(),
+        redactions: Redactions.optional(),
+      })
       .nullable()
       .describe('The counts of the last pass (the same names as the `sync` command\'s summary)'),
     skippedSessions: z.array(z.object({ sessionId: z.string().nullable(), reason: z.string() })).describe('Records that failed the vendor schema, with the reason'),
@@ -74,7 +78,25 @@ export const SourceSyncStatus = named(
   }),
 );
 
-export const SyncStatus = named('SyncStatus', z.object({ sources: z.array(SourceSyncStatus).describe('One per configured source') }));
+const RetentionRemoved = z.object({ sessions: Count, turns: Count, trackerMatches: Count, deliveries: Count });
+
+export const RetentionStatus = named(
+  'RetentionStatus',
+  z
+    .object({
+      days: Count.describe('RETENTION_DAYS when the last sweep ran'),
+      lastSweepAt: z.iso.datetime(),
+      cutoff: z.iso.datetime().describe('Sessions created before this were deleted by the last sweep'),
+      lastSweep: RetentionRemoved.describe('What the last sweep deleted: sessions, their turns, tracker match records and webhook deliveries naming them'),
+      removedTotal: RetentionRemoved.describe('What every sweep so far deleted'),
+    })
+    .describe('RETENTION_DAYS sweeps, run at the start of every sync pass; null when none ran'),
+);
+
+export const SyncStatus = named(
+  'SyncStatus',
+  z.object({ sources: z.array(SourceSyncStatus).describe('One per configured source'), retention: RetentionStatus.nullable() }),
+);
 
 export const SyncStarted = named(
   'SyncStarted',
