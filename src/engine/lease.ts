@@ -18,8 +18,8 @@ import { quote } from './filter.js';
  * every task of that index enqueued before it applied. The acquisition rests on that alone (Lamport's
  * bakery, with the engine handing out the numbers):
  *
- * 1. A claimant writes a claim of its own (document `lease-<name>-<instance>`) without a ticket. The
- *    uid the engine gives that write is the claimant's ticket.
+ * 1. A claimant writes a claim of its own (document `lease-<name>-<instance>-<try>`, new for every
+ *    try) without a ticket. The uid the engine gives that write is the claimant's ticket.
  * 2. It writes the claim again with the ticket, noting the moment it sent that write (`asked`), and
  *    waits for the task.
  * 3. It reads every claim on the lease. A claim counts when its `expiresAt` is after `asked`. Any
@@ -37,7 +37,8 @@ import { quote } from './filter.js';
  * Expiry: from step 2 on, the claimant renews its claim every third of the TTL, each renewal setting
  * `expiresAt` to the time it was sent plus the TTL. It counts on its claim until a quarter of the TTL
  * before the `expiresAt` of the last renewal the engine accepted (enqueued) before the previous such
- * point (`deadline`); past it the lease is lost. Accepted is enough, processed is not needed: a
+ * point (`deadline`); past it the lease is lost, and nothing more is sent under that claim (a renewal
+ * sent late, after the process stalled, would bring a lapsed claim back for a whole TTL). Accepted is enough, processed is not needed: a
  * renewal enqueued before another claimant's step-2 write is applied before that claimant reads, and
  * one enqueued after it was sent before the holder's deadline, itself a quarter TTL before the
  * `expiresAt` the claimant reads, so the claimant, judging by `asked`, still counts the claim. Renewals
@@ -48,6 +49,13 @@ import { quote } from './filter.js';
  *
  * A holder's writes queued before it stopped are applied before a newcomer's claim (engine order);
  * a sync newcomer also waits for them to finish before it reads the checkpoint (sync-controller.ts).
+ *
+ * Claims of processes long gone are deleted by whoever reads them (`#reap`). A claim id is never
+ * written again after its try, so such a deletion, decided on an old read and applied late, can only
+ * remove the claim it was meant for, never a newer claim of the same process.
+ *
+ * Identity is the document id and the exact `source` compared in code: the engine's filter equality
+ * folds case and width, so the filter only narrows the read.
  */
 
 export type LeaseHolder = {
@@ -130,10 +138,9 @@ export class Leases {
 }
 
 export class Lease {
-  readonly #claimId: string;
   #holding: Holding | undefined;
-  /** A claim of this process may be in the engine: written, and not withdrawn since. */
-  #claimed = false;
+  /** Numbers this process's tries: each try's claim is a document of its own. */
+  #tries = 0;
   /** The try under way: callers that ask meanwhile (a hook and a loop) share its answer instead of claiming twice. */
   #trying: Promise<LeaseResult> | undefined;
 
@@ -143,9 +150,7 @@ export class Lease {
     readonly name: string,
     private readonly holder: LeaseHolder,
     private readonly options: LeaseOptions,
-  ) {
-    this.#claimId = `lease-${name}-${holder.instanceId}`;
-  }
+  ) {}
 
   /** Held, and not past the point where the holder must consider it lost. */
   get held(): boolean {
@@ -160,16 +165,17 @@ export class Lease {
   }
 
   async #try(): Promise<LeaseResult> {
-    // A holder seen now is still there when a claim would be read back: claiming would only queue tasks.
-    const peeked = (await this.#claims()).find((claim) => claim.id !== this.#claimId && claim.acquiredAt !== null && claim.expiresAt > Date.now());
+    // A holder seen now is still there when a claim would be read back: claiming would only queue
+    // tasks. That includes a lease this process lost: its work may still be writing until it lapses.
+    const peeked = (await this.#claims()).find((claim) => claim.acquiredAt !== null && claim.expiresAt > Date.now());
     if (peeked) return { acquired: false, heldBy: this.#view(peeked) };
 
     const claimedAt = Date.now();
-    const claim: Claim = { id: this.#claimId, kind: 'lease', source: this.name, holder: this.holder, ticket: null, claimedAt, acquiredAt: null, expiresAt: claimedAt + this.options.ttlMs };
-    this.#claimed = true;
-    claim.ticket = await this.engine.addDocuments(this.stateIndex, [claim]);
+    const id = `lease-${this.name}-${this.holder.instanceId}-${++this.#tries}`;
+    const first: Claim = { id, kind: 'lease', source: this.name, holder: this.holder, ticket: null, claimedAt, acquiredAt: null, expiresAt: claimedAt + this.options.ttlMs };
+    const ticket = await this.engine.addDocuments(this.stateIndex, [first]);
     const asked = Date.now();
-    const holding = this.#contend({ ...claim, expiresAt: asked + this.options.ttlMs }, claimedAt + this.#heldFor());
+    const holding = this.#contend({ ...first, ticket, expiresAt: asked + this.options.ttlMs }, claimedAt + this.#heldFor());
     let decided: LeaseResult | undefined;
     try {
       const second = await this.engine.addDocuments(this.stateIndex, [holding.claim]);
@@ -189,7 +195,7 @@ export class Lease {
     for (;;) {
       const claims = await this.#claims();
       await this.#reap(claims, asked);
-      const ahead = claims.filter((other) => other.id !== this.#claimId && other.expiresAt > asked && (other.ticket === null || other.ticket < ticket));
+      const ahead = claims.filter((other) => other.id !== holding.claim.id && other.expiresAt > asked && (other.ticket === null || other.ticket < ticket));
       const winner = ahead.filter((other) => other.ticket !== null).sort((a, b) => a.ticket! - b.ticket!)[0];
       if (winner) return { acquired: false, heldBy: this.#view(winner) };
       if (this.#holding !== holding || Date.now() >= holding.deadline || (ahead.length > 0 && Date.now() >= waitUntil)) return { acquired: false, heldBy: null };
@@ -227,11 +233,11 @@ export class Lease {
   }
 
   async #giveUp(holding: Holding | undefined): Promise<void> {
-    if (holding) this.#stop(holding);
-    if (!this.#claimed) return;
+    if (!holding) return;
+    this.#stop(holding);
     try {
-      await holding?.renewal;
-      await this.#withdraw();
+      await holding.renewal;
+      await this.engine.waitForTask(await this.engine.deleteDocument(this.stateIndex, holding.claim.id));
     } catch (error) {
       this.options.log.warn('lease claim not withdrawn; it lapses by itself', { lease: this.name, error: errorMessage(error) });
     }
@@ -267,6 +273,11 @@ export class Lease {
 
   async #renewOnce(holding: Holding): Promise<number | undefined> {
     const sent = Date.now();
+    // The process stalled past its deadline (a paused VM, a blocked event loop): the claim is over.
+    if (sent >= holding.deadline) {
+      this.#lose(holding);
+      return undefined;
+    }
     const claim = { ...holding.claim, expiresAt: sent + this.options.ttlMs };
     try {
       const task = await this.engine.addDocuments(this.stateIndex, [claim]);
@@ -299,11 +310,6 @@ export class Lease {
     if (this.#holding === holding) this.#holding = undefined;
   }
 
-  async #withdraw(): Promise<void> {
-    await this.engine.waitForTask(await this.engine.deleteDocument(this.stateIndex, this.#claimId));
-    this.#claimed = false;
-  }
-
   /**
    * Claims of processes long gone (lapsed a whole TTL before `asked`) are deleted, so they do not pile
    * up. Judged, like every claim, against `asked`: any renewal of such a claim would have been
@@ -311,7 +317,7 @@ export class Lease {
    */
   async #reap(claims: Claim[], asked: number): Promise<void> {
     for (const claim of claims) {
-      if (claim.id !== this.#claimId && claim.expiresAt + this.options.ttlMs < asked) await this.engine.deleteDocument(this.stateIndex, claim.id);
+      if (claim.expiresAt + this.options.ttlMs < asked) await this.engine.deleteDocument(this.stateIndex, claim.id);
     }
   }
 
