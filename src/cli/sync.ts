@@ -11,8 +11,6 @@ import type { Command } from './command.js';
 import { count, perSecond, StatusLine } from './status-line.js';
 import { UsageError } from './usage-error.js';
 
-/** Twice LEASE_SECONDS' default: a holder that crashed has lapsed by then. */
-const DEFAULT_WAIT_SECONDS = 120;
 const MAX_WAIT_SECONDS = 86_400;
 /** sysexits.h EX_TEMPFAIL: another process holds a source; trying later will work. */
 const EXIT_TEMPFAIL = 75;
@@ -30,9 +28,8 @@ commands): while another process holds a source's lease, this one waits for it, 
 Options:
   --source NAME    only this source: ${SOURCE_CHOICES}
   --full           also remove indexed sessions the source no longer has
-  --wait SECONDS   how long to wait for a source another process is syncing (default ${DEFAULT_WAIT_SECONDS},
-                   twice the default LEASE_SECONDS: long enough for a crashed holder's lease to lapse);
-                   0 gives up at once
+  --wait SECONDS   how long to wait for a source another process is syncing (default: twice
+                   LEASE_SECONDS, long enough for a crashed holder's lease to lapse); 0 gives up at once
 
 Exit: 0 every listed session indexed, 2 some skipped as malformed, 1 a failure, 75 a source still
 held by another process after --wait (the summary and stderr name it), 78 no source (or not the one
@@ -40,14 +37,17 @@ asked for) is configured.`,
   prepare(args) {
     const { values } = parseCommandArgs(
       args,
-      { source: { type: 'string' }, full: { type: 'boolean', default: false }, wait: { type: 'string', default: String(DEFAULT_WAIT_SECONDS) } },
+      { source: { type: 'string' }, full: { type: 'boolean', default: false }, wait: { type: 'string' } },
       { positionals: false },
     );
     const { source, full } = values;
     if (source !== undefined && !isSourceName(source)) throw new UsageError(`--source must be ${SOURCE_CHOICES}, got '${source}'`);
-    const waitSeconds = Number(values.wait);
-    if (!/^\d+$/.test(values.wait) || waitSeconds > MAX_WAIT_SECONDS) throw new UsageError(`--wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}, got '${values.wait}'`);
+    const wait = values.wait;
+    if (wait !== undefined && (!/^\d+$/.test(wait) || Number(wait) > MAX_WAIT_SECONDS)) {
+      throw new UsageError(`--wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}, got '${wait}'`);
+    }
     return async ({ config, io }) => {
+      const waitSeconds = wait === undefined ? 2 * config.leaseSeconds : Number(wait);
       const factories = sourceFactories(config).filter((factory) => source === undefined || factory.name === source);
       if (factories.length === 0) {
         throw new ConfigError(source ? `Source '${source}' is not configured` : `No source is configured: ${SOURCE_SETUP_HINT}`);
