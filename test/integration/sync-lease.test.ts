@@ -25,8 +25,8 @@ let records: NapsterRecord[];
 let upstream: NapsterUpstream;
 const running: CliProcess[] = [];
 
-function startSync(engine: TestEngine): CliProcess {
-  const run = startCli(['sync', '--wait', '300'], {
+function startSync(engine: TestEngine, wait = '300'): CliProcess {
+  const run = startCli(['sync', '--wait', wait], {
     MEILI_URL: engine.url,
     MEILI_MASTER_KEY: engine.key,
     INDEX_PREFIX: engine.prefix,
@@ -133,5 +133,34 @@ describe('the lease holder killed midway', () => {
     expect(writtenBySurvivors).toBeLessThan(SESSIONS);
     expect(await sessionWrites(engine)).toBe(SESSIONS);
     expect(await indexedTranscripts(engine)).toEqual(napsterTranscripts(records));
+  }, TIMEOUT_MS);
+});
+
+describe('a sync that finds the source held and does not wait', () => {
+  let engine: TestEngine;
+
+  beforeAll(async () => {
+    engine = await createTestEngine('sync_lease_held');
+  });
+
+  afterAll(async () => {
+    await engine?.drop();
+  });
+
+  it('exits 75, naming the holder on stderr and in its summary, and writes nothing', async () => {
+    const leases = new Leases(engine.client, engine.names.state, { process: 'serve', ttlMs: 60_000, log: silentLogger });
+    const lease = leases.lease('napster');
+    expect((await lease.tryAcquire()).acquired).toBe(true);
+    try {
+      const result = await startSync(engine, '0').exited;
+      expect(result.code, result.stderr).toBe(75);
+      const held = `held by serve pid ${process.pid} on ${leases.holder.host} (instance ${leases.holder.instanceId}, until `;
+      expect(result.stderr).toContain(`napster: Not synced here: the source's sync is ${held}`);
+      const { sources } = JSON.parse(result.stdout) as { sources: Array<{ source: string; sessions: number; error: string; heldBy: { holder: unknown } }> };
+      expect(sources).toEqual([expect.objectContaining({ source: 'napster', sessions: 0, error: expect.stringContaining(held), heldBy: expect.objectContaining({ holder: leases.holder }) })]);
+      expect(await sessionWrites(engine)).toBe(0);
+    } finally {
+      await lease.release();
+    }
   }, TIMEOUT_MS);
 });
