@@ -49,7 +49,8 @@ export async function bulkPush(
     for (const file of list) taskUids.push(await engine.addDocumentsNdjson(uid, await readFile(file), 'id'));
   }
   const uploaded = Date.now();
-  await engine.waitForTasks(taskUids);
+  // One engine batch of a 10× corpus can take longer than the client's default 10 minutes on a busy machine.
+  for (const uid of taskUids) await engine.waitForTask(uid, { timeoutMs: 3 * 3_600_000 });
   const cpuSeconds = cpu();
   const pushed = new Set(taskUids);
   const tasks = (await tasksOf(engine, [names.turns, names.sessions])).filter((task) => pushed.has(task.uid));

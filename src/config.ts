@@ -26,6 +26,7 @@ const SERVICE_ENV = {
   SOURCE_CONCURRENCY: integer(1, 256, 4),
   SYNC_INTERVAL_SECONDS: integer(0, 31_536_000, 3600),
   WEBHOOK_RETRY_SECONDS: integer(1, 86_400, DEFAULT_RETRY_SECONDS),
+  LEASE_SECONDS: integer(2, 3_600, 60),
   API_KEYS_FILE: optionalString,
   LOG_LEVEL: optionalString
     .transform((value) => value ?? 'info')
@@ -72,6 +73,8 @@ export type Config<Name extends string = SourceName> = {
   syncIntervalSeconds: number;
   /** A failed webhook is retried after this long, then twice as long each time. */
   webhookRetrySeconds: number;
+  /** How long a process's lease on a source's sync, or on tracker work, lasts unless renewed (engine/lease.ts). */
+  leaseSeconds: number;
   apiKeysFile?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** What is redacted before anything is written, logged or kept (REDACT, REDACT_PATTERNS_FILE); no kinds and no patterns: nothing. */
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>, registry: So
     sourceConcurrency: e.SOURCE_CONCURRENCY,
     syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,
     webhookRetrySeconds: e.WEBHOOK_RETRY_SECONDS,
+    leaseSeconds: e.LEASE_SECONDS,
     apiKeysFile: e.API_KEYS_FILE,
     logLevel: e.LOG_LEVEL,
     redaction,

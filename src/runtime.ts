@@ -4,6 +4,7 @@ import { Redactor } from './redact/redactor.js';
 import { EngineClient } from './engine/client.js';
 import { startEmbeddedEngine, type EngineSupervision } from './engine/embedded.js';
 import { ensureIndexes, indexesExist, indexNames, type IndexNames } from './engine/indexes.js';
+import { Leases } from './engine/lease.js';
 import { provisionEngineKeys } from './engine/keys.js';
 import { provisionTokenSigners, type TokenSigners } from './engine/token-signers.js';
 import { AppError, ConfigError, EngineError, EngineUnavailableError } from './errors.js';
@@ -164,16 +165,28 @@ export function writerDeps(config: Config, engine: { client: EngineClient; names
 }
 
 /**
+ * This process's leases (engine/lease.ts), under which it syncs a source or runs the trackers, so
+ * that processes sharing the engine take turns. On the engine's own client, which does not wait for
+ * an engine that went away: a renewal that cannot be confirmed in time is a failed renewal.
+ */
+export function processLeases(engine: EngineHandle, config: Config, process: 'serve' | 'sync' | 'import', log: Logger): Leases {
+  return new Leases(engine.client, engine.names.state, { process, ttlMs: config.leaseSeconds * 1000, log });
+}
+
+/**
  * The trackers of this deployment as a process that writes sessions runs them (trackers/service.ts):
  * on the engine client given (a sync's patient one waits out an engine restart), sending webhooks
- * anywhere but the engine.
+ * anywhere but the engine, evaluating and sending only while this process holds the `trackers` lease.
  */
-export function trackerService(client: EngineClient, names: IndexNames, config: Config, log: Logger, observer?: TrackerObserver): TrackerService {
+export function trackerService(client: EngineClient, names: IndexNames, config: Config, log: Logger, leases: Leases, observer?: TrackerObserver): TrackerService {
   return new TrackerService(
     { engine: client, names, log },
-    { retryBaseMs: config.webhookRetrySeconds * 1000, engineUrls: trackerEngineUrls(client, config), observer },
+    { retryBaseMs: config.webhookRetrySeconds * 1000, engineUrls: trackerEngineUrls(client, config), observer, lease: leases.lease(TRACKERS_LEASE) },
   );
 }
+
+/** The lease on tracker work; source names (the other leases) are vendors', never this. */
+export const TRACKERS_LEASE = 'trackers';
 
 /** Where tracker webhooks may never go: the engine, by the address this process uses and the one browsers use. */
 export function trackerEngineUrls(client: EngineClient, config: Config): string[] {

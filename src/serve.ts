@@ -9,7 +9,7 @@ import { createApp } from './http/app.js';
 import { SyncController } from './ingest/sync-controller.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from './runtime.js';
+import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from './runtime.js';
 
 export type RunningServer = {
   url: string;
@@ -42,13 +42,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   metrics.observeEngine(engine.client);
   // Background work waits out an engine restart; the API's own requests do not (they answer 503).
   const patient = engine.client.patient(SYNC_ENGINE_PATIENCE_MS);
-  const trackers = trackerService(patient, engine.names, config, log, metrics);
+  // Replicas of the API may share the engine: each source syncs, and the trackers run, in one of them at a time.
+  const leases = processLeases(engine, config, 'serve', log);
+  const trackers = trackerService(patient, engine.names, config, log, leases, metrics);
   const ingest = writerDeps(config, { client: patient, names: engine.names }, log, trackers.hooks());
   const sync = new SyncController({
     ...ingest,
     sources: sourceFactories(config),
     concurrency: config.sourceConcurrency,
     metrics,
+    leases,
   });
   for (const status of (await sync.status()).sources) {
     if (status.lastSuccessAt) metrics.recordLastSuccess(status.source, status.lastSuccessAt);

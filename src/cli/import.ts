@@ -1,7 +1,7 @@
 import { whyNotImportable } from '../ingest/import-file-check.js';
 import { importFiles, importResult, type FileOutcome, type ImportResult } from '../ingest/import-files.js';
 import { createLogger } from '../logger.js';
-import { openEngine, trackerService, writerDeps } from '../runtime.js';
+import { openEngine, processLeases, trackerService, writerDeps } from '../runtime.js';
 import { SOURCE_CHOICES } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
@@ -47,7 +47,7 @@ cannot be read (nothing imported), or failed part-way (what it gave before is im
       const started = Date.now();
       let result: ImportResult;
       try {
-        const trackers = trackerService(engine.client, engine.names, config, log);
+        const trackers = trackerService(engine.client, engine.names, config, log, processLeases(engine, config, 'import', log));
         result = await importFiles(writerDeps(config, engine, log, trackers.hooks()), files, (problem) => status.print(problem), {
           fileDone: (outcome) => status.print(describeOutcome(outcome)),
           progress: ({ file, line, sessions, turns }) =>

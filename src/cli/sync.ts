@@ -3,32 +3,51 @@ import { createLogger } from '../logger.js';
 import { sumCounts } from '../ingest/sync-counts.js';
 import { addCounts } from '../redact/kinds.js';
 import type { SyncProgress, SyncSummary } from '../ingest/sync-pass.js';
-import { SyncController } from '../ingest/sync-controller.js';
-import { openEngine, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from '../runtime.js';
+import { SyncController, type HeldElsewhere } from '../ingest/sync-controller.js';
+import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from '../runtime.js';
 import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { count, perSecond, StatusLine } from './status-line.js';
 import { UsageError } from './usage-error.js';
 
+const MAX_WAIT_SECONDS = 86_400;
+/** sysexits.h EX_TEMPFAIL: another process holds a source; trying later will work. */
+const EXIT_TEMPFAIL = 75;
+
 export const syncCommand: Command = {
   name: 'sync',
-  forms: [{ synopsis: `sync [--source ${SOURCE_NAMES.join('|')}] [--full]`, summary: ['one pass over the configured sources; prints a JSON summary'] }],
+  forms: [{ synopsis: `sync [--source ${SOURCE_NAMES.join('|')}] [--full] [--wait SECONDS]`, summary: ['one pass over the configured sources; prints a JSON summary'] }],
   details: `One pass over the configured sources: fetches the sessions created since the last pass and
 revisits those still in progress. Prints one JSON summary line on stdout at the end; on a terminal,
 a progress line on stderr shows each source's sessions and turns so far and their rate.
 
-Options:
-  --source NAME   only this source: ${SOURCE_CHOICES}
-  --full          also remove indexed sessions the source no longer has
+A source syncs in one process at a time, whatever shares the engine (serve replicas, other sync
+commands): while another process holds a source's lease, this one waits for it, up to --wait.
 
-Exit: 0 every listed session indexed, 2 some skipped as malformed, 1 a failure, 78 no source (or
-not the one asked for) is configured.`,
+Options:
+  --source NAME    only this source: ${SOURCE_CHOICES}
+  --full           also remove indexed sessions the source no longer has
+  --wait SECONDS   how long to wait for a source another process is syncing (default: twice
+                   LEASE_SECONDS, long enough for a crashed holder's lease to lapse); 0 gives up at once
+
+Exit: 0 every listed session indexed, 2 some skipped as malformed, 1 a failure, 75 a source still
+held by another process after --wait (the summary and stderr name it), 78 no source (or not the one
+asked for) is configured.`,
   prepare(args) {
-    const { values } = parseCommandArgs(args, { source: { type: 'string' }, full: { type: 'boolean', default: false } }, { positionals: false });
+    const { values } = parseCommandArgs(
+      args,
+      { source: { type: 'string' }, full: { type: 'boolean', default: false }, wait: { type: 'string' } },
+      { positionals: false },
+    );
     const { source, full } = values;
     if (source !== undefined && !isSourceName(source)) throw new UsageError(`--source must be ${SOURCE_CHOICES}, got '${source}'`);
+    const wait = values.wait;
+    if (wait !== undefined && (!/^\d+$/.test(wait) || Number(wait) > MAX_WAIT_SECONDS)) {
+      throw new UsageError(`--wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}, got '${wait}'`);
+    }
     return async ({ config, io }) => {
+      const waitSeconds = wait === undefined ? 2 * config.leaseSeconds : Number(wait);
       const factories = sourceFactories(config).filter((factory) => source === undefined || factory.name === source);
       if (factories.length === 0) {
         throw new ConfigError(source ? `Source '${source}' is not configured` : `No source is configured: ${SOURCE_SETUP_HINT}`);
@@ -39,11 +58,13 @@ not the one asked for) is configured.`,
       const engine = await openEngine(config);
       try {
         const client = engine.client.patient(SYNC_ENGINE_PATIENCE_MS);
-        const trackers = trackerService(client, engine.names, config, log);
+        const leases = processLeases(engine, config, 'sync', log);
+        const trackers = trackerService(client, engine.names, config, log, leases);
         const controller = new SyncController({
           ...writerDeps(config, { client, names: engine.names }, log, trackers.hooks()),
           sources: factories,
           concurrency: config.sourceConcurrency,
+          leases,
         });
         const started = Date.now();
         // Sources sync side by side: the line shows each one's latest counts.
@@ -51,6 +72,7 @@ not the one asked for) is configured.`,
         const summaries = await controller
           .run({
             full,
+            waitForLeaseMs: waitSeconds * 1000,
             onProgress: (progress) => {
               latest.set(progress.source, progress);
               status.show(progressLine([...latest.values()], started));
@@ -61,8 +83,12 @@ not the one asked for) is configured.`,
         await trackers.settle();
         const { retention } = await controller.status();
         io.stdout(`${JSON.stringify({ ...syncTotals(summaries), retention: config.retentionDays !== null && retention && { cutoff: retention.cutoff, removed: retention.lastSweep } })}\n`);
-        if (summaries.some((summary) => summary.error !== null || summary.failed > 0)) return 1;
-        return summaries.some((summary) => summary.skipped > 0) ? 2 : 0;
+        const held = summaries.filter((summary): summary is HeldElsewhere => 'heldBy' in summary);
+        const ran = summaries.filter((summary) => !('heldBy' in summary));
+        for (const summary of held) status.print(`${summary.source}: ${summary.error}`);
+        if (ran.some((summary) => summary.error !== null || summary.failed > 0)) return 1;
+        if (held.length > 0) return EXIT_TEMPFAIL;
+        return ran.some((summary) => summary.skipped > 0) ? 2 : 0;
       } finally {
         await engine.close();
       }

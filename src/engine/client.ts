@@ -223,6 +223,22 @@ export class EngineClient {
     for (const uid of taskUids) await this.waitForTask(uid);
   }
 
+  /**
+   * Returns once every task of these indexes that is unfinished now (enqueued or processing) has
+   * finished, however it ended: writes another process queued, whose outcome is that process's to
+   * report. Tasks enqueued after the call are not waited for.
+   */
+  async drainTasks(indexUids: readonly string[]): Promise<void> {
+    const query = { indexUids: indexUids.join(','), statuses: 'enqueued,processing', limit: 1 };
+    const unfinished = async (from?: number) => (await this.request<{ results: Array<{ uid: number }> }>('GET', '/tasks', { query: { ...query, from } })).results[0]?.uid;
+    const newest = await unfinished();
+    if (newest === undefined) return;
+    // Newest first, from `newest` down: anything listed is a task that was already queued at the call.
+    for (let delay = 5; (await unfinished(newest)) !== undefined; delay = Math.min(delay * 2, 250)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
   /** One document by id (only `fields`, when given); undefined when it, or its index, does not exist. */
   async getDocument<T>(indexUid: string, documentId: string, fields?: readonly string[]): Promise<T | undefined> {
     try {

@@ -1,8 +1,9 @@
 import type { SourceName } from '../sources/registry.js';
+import { describeHolder, type Leases, type LeaseView } from '../engine/lease.js';
 import { InterruptedError, errorMessage } from '../errors.js';
 import type { RedactionCounts } from '../redact/kinds.js';
 import { retentionStatus, sweepExpired, type RetentionRemoved } from './retention.js';
-import type { SyncCounts } from './sync-counts.js';
+import { emptyCounts, type SyncCounts } from './sync-counts.js';
 import type { SessionSource } from '../sources/source.js';
 import type { IngestDeps } from './deps.js';
 import { SyncPass, type SyncOptions, type SyncSummary } from './sync-pass.js';
@@ -13,8 +14,15 @@ import { emptyStatus } from './sync-state.js';
  * a source already syncing joins the running pass, except that a full pass asked for during an
  * incremental one is queued to start when it ends (joining would silently drop the reconciliation).
  * `stop()` interrupts running passes between sessions, so they checkpoint what they indexed.
+
+ *
+ * Across processes (`serve` replicas, a `sync` from the CLI), a pass runs only under the source's
+ * lease (engine/lease.ts): a process that finds it held either waits for it (`waitForLeaseMs`, the
+ * CLI) or skips the source this time (`serve`), and the summary says who holds it. A pass whose lease
+ * is lost is interrupted like one at shutdown.
+ *
  * With RETENTION_DAYS set, every pass starts with a retention sweep (retention.ts), shared by the
- * passes that start together.
+ * passes that start together, and run by one process at a time (its own lease).
  */
 
 /** Who watches passes (metrics.ts): told of each pass's progress and how it ended, and of what retention removed. */
@@ -26,9 +34,21 @@ export type SyncObserver = {
   retentionSwept(removed: RetentionRemoved): void;
 };
 
+/** The lease of the retention sweep: beside the sources' leases, under a name no source has. */
+const RETENTION_LEASE = 'retention';
+
 export type SourceFactory = { name: SourceName; create(): SessionSource };
 
 type Pass = { done: Promise<SyncSummary>; full: boolean };
+
+/** A pass not run because another process holds the source's lease (`heldBy` null: it was being claimed by several at once). */
+export type HeldElsewhere = SyncSummary & { heldBy: LeaseView | null };
+
+export type RunOptions = SyncOptions & {
+  source?: SourceName;
+  /** How long to wait for a source's lease held by another process; 0 (the default) skips the source at once. */
+  waitForLeaseMs?: number;
+};
 
 export class SyncController {
   readonly #running = new Map<SourceName, Pass>();
@@ -44,6 +64,8 @@ export class SyncController {
       /** Requests in flight per source (SOURCE_CONCURRENCY). */
       concurrency: number;
       metrics?: SyncObserver;
+      /** Where processes sharing the engine take turns (runtime.ts); without it this process syncs as if alone. */
+      leases?: Leases;
     },
   ) {}
 
@@ -55,12 +77,12 @@ export class SyncController {
     return this.#running.has(source);
   }
 
-  run(options: SyncOptions & { source?: SourceName } = {}): Promise<SyncSummary[]> {
+  run(options: RunOptions = {}): Promise<SyncSummary[]> {
     const selected = this.deps.sources.filter((factory) => !options.source || factory.name === options.source);
     return Promise.all(selected.map((factory) => this.#runOne(factory, options)));
   }
 
-  #runOne(factory: SourceFactory, options: SyncOptions): Promise<SyncSummary> {
+  #runOne(factory: SourceFactory, options: RunOptions): Promise<SyncSummary> {
     const running = this.#running.get(factory.name);
     if (!running) return this.#start(factory, options);
     if (!options.full || running.full) return running.done;
@@ -78,34 +100,25 @@ export class SyncController {
     return queued;
   }
 
-  #start(factory: SourceFactory, options: SyncOptions): Promise<SyncSummary> {
+  #start(factory: SourceFactory, options: RunOptions): Promise<SyncSummary> {
     const done = (async () => {
-      const source = factory.create();
-      const metrics = this.deps.metrics?.syncPass(factory.name);
+      const lease = this.deps.leases?.lease(factory.name);
       try {
-        await this.#sweep();
-        this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
-        const summary = await new SyncPass(this.deps, source, {
-          ...options,
-          concurrency: this.deps.concurrency,
-          signal: this.#stopping.signal,
-          onProgress: (progress) => {
-            metrics?.progress(progress);
-            options.onProgress?.(progress);
-          },
-        }).run();
-        metrics?.progress(summary);
-        metrics?.finished(summary.error === null ? 'success' : this.#stopping.signal.aborted ? 'interrupted' : 'error');
-        this.deps.log.info('sync finished', {
-          source: factory.name, sessions: summary.sessions, turns: summary.turns, skipped: summary.skipped,
-          failed: summary.failed, durationMs: summary.durationMs, error: summary.error,
-        });
-        return summary;
-      } catch (error) {
-        metrics?.finished('error');
-        throw error;
+        if (!lease) return await this.#pass(factory, options, this.#stopping.signal);
+        const { log, engine, names } = this.deps;
+        const claim = await lease.acquire(options.waitForLeaseMs ?? 0, (heldBy) =>
+          log.info('waiting for the sync lease of the source', { source: factory.name, lease: describeHolder(heldBy) }),
+        );
+        if (!claim.acquired) {
+          log.info('sync skipped: another process is syncing the source', { source: factory.name, lease: describeHolder(claim.heldBy) });
+          return heldElsewhere(factory.name, claim.heldBy);
+        }
+        // What the previous holder queued before it stopped or died: once that is indexed, what it
+        // wrote is known to this pass and not fetched or written again.
+        await engine.drainTasks([names.turns, names.sessions, names.state]);
+        return await this.#pass(factory, options, AbortSignal.any([this.#stopping.signal, claim.signal]));
       } finally {
-        await source.close();
+        await lease?.release();
         this.#running.delete(factory.name);
       }
     })();
@@ -113,15 +126,63 @@ export class SyncController {
     return done;
   }
 
+  /** One pass, stopped by `signal` (shutdown, or a lost lease) between sessions. */
+  async #pass(factory: SourceFactory, options: RunOptions, signal: AbortSignal): Promise<SyncSummary> {
+    const source = factory.create();
+    const metrics = this.deps.metrics?.syncPass(factory.name);
+    try {
+      await this.#sweep();
+      this.deps.log.info('sync started', { source: factory.name, full: options.full === true });
+      const summary = await new SyncPass(this.deps, source, {
+        ...options,
+        concurrency: this.deps.concurrency,
+        signal,
+        onProgress: (progress) => {
+          metrics?.progress(progress);
+          options.onProgress?.(progress);
+        },
+      }).run();
+      metrics?.progress(summary);
+      metrics?.finished(summary.error === null ? 'success' : signal.aborted ? 'interrupted' : 'error');
+      this.deps.log.info('sync finished', {
+        source: factory.name, sessions: summary.sessions, turns: summary.turns, skipped: summary.skipped,
+        failed: summary.failed, durationMs: summary.durationMs, error: summary.error,
+      });
+      return summary;
+    } catch (error) {
+      metrics?.finished('error');
+      throw error;
+    } finally {
+      await source.close();
+    }
+  }
+
   #sweep(): Promise<void> {
-    this.#sweeping ??= sweepExpired(this.deps)
-      .then((status) => {
-        if (status) this.deps.metrics?.retentionSwept(status.lastSweep);
-      })
+    if (this.deps.retentionDays === null) return Promise.resolve();
+    this.#sweeping ??= this.#sweepUnderLease()
       .finally(() => {
         this.#sweeping = undefined;
       });
     return this.#sweeping;
+  }
+
+  /**
+   * Another process sweeping now removes what this one would: its pass goes on without waiting, as
+   * passes skip listing entries past the cutoff anyway.
+   */
+  async #sweepUnderLease(): Promise<void> {
+    const lease = this.deps.leases?.lease(RETENTION_LEASE);
+    const claim = await lease?.tryAcquire();
+    if (claim && !claim.acquired) {
+      this.deps.log.debug('retention sweep left to another process', { lease: describeHolder(claim.heldBy) });
+      return;
+    }
+    try {
+      const status = await sweepExpired(this.deps);
+      if (status) this.deps.metrics?.retentionSwept(status.lastSweep);
+    } finally {
+      await lease?.release();
+    }
   }
 
   /** Starts a pass now and every `intervalSeconds` after; a failure is logged and the next pass retries. */
@@ -159,11 +220,31 @@ export class SyncController {
     const sources = [];
     for (const name of this.sourceNames) {
       const status = (await this.deps.checkpoints.get(name)) ?? emptyStatus(name);
-      sources.push({ ...status, running: this.isRunning(name), fullQueued: this.#queuedFull.has(name) });
+      const lease = (await this.deps.leases?.lease(name).current()) ?? null;
+      sources.push({ ...status, running: this.isRunning(name), fullQueued: this.#queuedFull.has(name), lease });
     }
     const retention = await retentionStatus(this.deps);
     if (!retention) return { sources, retention: null };
     const { id: _id, kind: _kind, ...shown } = retention;
     return { sources, retention: shown };
   }
+
+  /** The source's lease when another process holds it: a pass asked for now would not run here. */
+  async heldElsewhere(source: SourceName): Promise<LeaseView | null> {
+    const lease = (await this.deps.leases?.lease(source).current()) ?? null;
+    return lease && !lease.thisProcess ? lease : null;
+  }
+}
+
+function heldElsewhere(source: string, heldBy: LeaseView | null): HeldElsewhere {
+  return {
+    ...emptyCounts(),
+    source,
+    durationMs: 0,
+    error: `Not synced here: the source's sync is ${describeHolder(heldBy)}`,
+    skippedSessions: [],
+    totals: null,
+    redactions: {},
+    heldBy,
+  };
 }

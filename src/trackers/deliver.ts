@@ -39,9 +39,12 @@ export class WebhookDeliverer {
     private readonly options: DeliveryOptions,
   ) {}
 
-  /** Sends every delivery that is due, until none is; returns how many were attempted. One run at a time. */
-  deliverDue(): Promise<number> {
-    const run = this.#running.then(() => this.#deliverAll());
+  /**
+   * Sends every delivery that is due, until none is; returns how many were attempted. One run at a
+   * time. `signal` (the trackers lease lost) stops it between batches.
+   */
+  deliverDue(signal?: AbortSignal): Promise<number> {
+    const run = this.#running.then(() => this.#deliverAll(signal));
     this.#running = run.catch(() => 0);
     return run;
   }
@@ -58,9 +61,9 @@ export class WebhookDeliverer {
     return hits[0]?.nextAttemptAt;
   }
 
-  async #deliverAll(): Promise<number> {
+  async #deliverAll(signal: AbortSignal | undefined): Promise<number> {
     let attempted = 0;
-    for (;;) {
+    while (!signal?.aborted) {
       const { hits } = await this.deps.engine.search<DeliveryRecord>(this.deps.names.state, {
         filter: `kind = "delivery" AND status = "pending" AND nextAttemptAt <= ${Date.now()}`,
         sort: ['nextAttemptAt:asc'],
@@ -72,6 +75,7 @@ export class WebhookDeliverer {
       await this.deps.engine.waitForTask(await this.deps.engine.addDocuments(this.deps.names.state, updates));
       attempted += hits.length;
     }
+    return attempted;
   }
 
   /** One attempt; returns the record as it now stands. */

@@ -128,17 +128,20 @@ export class TrackerEvaluator {
     return [await this.deps.engine.updateDocuments(this.deps.names.state, [{ id: arrivalId(arrival), tasks: [...tasks], status: 'pending' }])];
   }
 
-  /** Evaluates every pending arrival whose documents are searchable, oldest first; one run at a time. */
-  evaluatePending(): Promise<void> {
-    const run = this.#running.then(() => this.#evaluateAll());
+  /**
+   * Evaluates every pending arrival whose documents are searchable, oldest first; one run at a time.
+   * `signal` (the trackers lease lost) stops it between arrivals.
+   */
+  evaluatePending(signal?: AbortSignal): Promise<void> {
+    const run = this.#running.then(() => this.#evaluateAll(signal));
     this.#running = run.catch(() => undefined);
     return run;
   }
 
-  async #evaluateAll(): Promise<void> {
+  async #evaluateAll(signal: AbortSignal | undefined): Promise<void> {
     const { engine, names } = this.deps;
     const evaluated = new Set<string>();
-    for (;;) {
+    while (!signal?.aborted) {
       const { results } = await engine.fetchDocuments<ArrivalRecord>(names.state, { filter: 'kind = "arrival" AND status != "done"', limit: 100 });
       const ready: Array<[ArrivalRecord, number]> = [];
       for (const arrival of results.sort((a, b) => a.arrival - b.arrival)) {
@@ -148,6 +151,7 @@ export class TrackerEvaluator {
       }
       if (ready.length === 0) break;
       for (const [arrival, since] of ready) {
+        if (signal?.aborted) break;
         await this.#evaluate(arrival, since);
         evaluated.add(arrival.id);
       }

@@ -66,12 +66,12 @@ describe('transcript-search usage errors exit 64', () => {
   it('refuses an unknown option in one line naming it and the command usage', async () => {
     const result = await cliProcess(['sync', '--bogus']);
     expect(result).toMatchObject({ code: 64, stdout: '' });
-    expect(result.stderr).toBe("Unknown option '--bogus' (usage: transcript-search sync [--source napster|agents] [--full])\n");
+    expect(result.stderr).toBe("Unknown option '--bogus' (usage: transcript-search sync [--source napster|agents] [--full] [--wait SECONDS])\n");
   });
 
   it.each([
     ['serve', 'serve'],
-    ['sync', 'sync [--source napster|agents] [--full]'],
+    ['sync', 'sync [--source napster|agents] [--full] [--wait SECONDS]'],
     ['snapshot', 'snapshot'],
     ['compact', 'compact'],
     ['demo', 'demo'],
@@ -85,6 +85,7 @@ describe('transcript-search usage errors exit 64', () => {
     [['sync', '--source', 'zendesk'], "--source must be napster or agents, got 'zendesk'"],
     [['sync', '--source'], "Option '--source' needs a value"],
     [['sync', '--full=yes'], "Option '--full' takes no value"],
+    [['sync', '--wait', 'forever'], "--wait must be a whole number of seconds from 0 to 86400, got 'forever'"],
     [['import'], 'import needs at least one FILE'],
     [['forget'], 'forget needs exactly one CLIENT_ID'],
     [['forget', '--list', 'client_1'], 'forget needs exactly one CLIENT_ID'],

@@ -77,7 +77,8 @@ describe('sync killed with SIGKILL', () => {
 
   it(`reaches the exact upstream state after ${KILLS} kills at random points (seed ${seed})`, async () => {
     const random = pseudoRandom(seed);
-    const env = { MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix };
+    // A killed sync's lease on the source lapses after LEASE_SECONDS; the next one waits for that.
+    const env = { MEILI_URL: engine.url, MEILI_MASTER_KEY: engine.key, INDEX_PREFIX: engine.prefix, LEASE_SECONDS: '4' };
     let killedMidway = 0;
     for (let kill = 0; kill < KILLS; kill++) {
       const { child, done } = startSync(env);

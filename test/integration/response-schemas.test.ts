@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { EngineClient } from '../../src/engine/client.js';
 import { indexNames } from '../../src/engine/indexes.js';
+import { Leases } from '../../src/engine/lease.js';
 import { OPEN_API_SIGNER, provisionTokenSigners } from '../../src/engine/token-signers.js';
 import { createApp } from '../../src/http/app.js';
 import type { RouteDeclaration } from '../../src/http/route.js';
@@ -35,6 +36,7 @@ let engine: TestEngine;
 let upstream: AgentsUpstream;
 let vendor: SessionSource;
 let sync: SyncController;
+let leases: Leases;
 let app: App;
 let down: App;
 let downEngine: EngineClient;
@@ -88,7 +90,8 @@ beforeAll(async () => {
   upstream = await startAgentsUpstream({ records: [...agents.slice(0, -1), { ...broken, session_id: `${broken.session_id}-broken` }] });
   engine = await createTestEngine('schemas');
   vendor = createAgentsSource({ apiKey: upstream.apiKey, baseUrl: upstream.url, listPath: upstream.listPath, detailPath: upstream.detailPath, rps: 1_000, concurrency: 4 });
-  sync = new SyncController({ ...engine.ingest, sources: [agentsFactory(upstream)], concurrency: 4 });
+  leases = new Leases(engine.client, engine.names.state, { process: 'serve', ttlMs: 60_000, log: silentLogger });
+  sync = new SyncController({ ...engine.ingest, sources: [agentsFactory(upstream)], concurrency: 4, leases });
   app = createApp({
     engine: engine.client,
     names: engine.names,
@@ -128,13 +131,19 @@ describe('answers match their declared schemas', () => {
 
   it('sync: start, status while running and after, with a skipped record and a totals mismatch', async () => {
     expect(await call('GET', '/v1/sync', '/v1/sync')).toMatchObject({ sources: [{ source: 'agents', lastRun: null, totals: null }] });
-    expect(await call('POST', '/v1/sync', '/v1/sync?source=agents')).toEqual({ started: ['agents'] });
+    expect(await call('POST', '/v1/sync', '/v1/sync?source=agents')).toEqual({ started: ['agents'], heldElsewhere: [] });
     await call('GET', '/v1/sync', '/v1/sync');
     await sync.run({ source: 'agents' });
     const { sources } = await call('GET', '/v1/sync', '/v1/sync');
     expect(sources[0].skippedSessions).toHaveLength(1);
     expect(sources[0].totals.mismatches.length).toBeGreaterThan(0);
     await call('POST', '/v1/sync', '/v1/sync?full=maybe');
+    // Another process syncing the source: not started here, and named, in both answers.
+    const elsewhere = new Leases(engine.client, engine.names.state, { process: 'sync', ttlMs: 60_000, log: silentLogger }).lease('agents');
+    expect((await elsewhere.tryAcquire()).acquired).toBe(true);
+    expect(await call('POST', '/v1/sync', '/v1/sync')).toMatchObject({ started: [], heldElsewhere: [{ source: 'agents', lease: { holder: { process: 'sync' }, thisProcess: false } }] });
+    expect(await call('GET', '/v1/sync', '/v1/sync')).toMatchObject({ sources: [{ source: 'agents', lease: { holder: { process: 'sync' }, thisProcess: false } }] });
+    await elsewhere.release();
   });
 
   it('pushes, accepted and rejected', async () => {

@@ -79,13 +79,13 @@ describe('GET and POST /v1/sync', () => {
 
   it('starts a pass that answers 202 at once, shows it running, and joins a second request to it', async () => {
     const gate = gateListing();
-    expect(await call('POST', '/v1/sync')).toEqual({ status: 202, body: { started: ['agents'] } });
+    expect(await call('POST', '/v1/sync')).toEqual({ status: 202, body: { started: ['agents'], heldElsewhere: [] } });
     await untilRequests(gate, 1);
     expect((await agentsStatus()).running).toBe(true);
     // The first pass of a source: ready (what is indexed is searchable), and saying it is still indexing.
     expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { status: 'ready', indexing: true } });
 
-    expect(await call('POST', '/v1/sync?source=agents')).toEqual({ status: 202, body: { started: ['agents'] } });
+    expect(await call('POST', '/v1/sync?source=agents')).toEqual({ status: 202, body: { started: ['agents'], heldElsewhere: [] } });
     const joined = controller.run({ source: 'agents' });
     gate.release();
     const [summary] = await joined;
@@ -110,7 +110,7 @@ describe('GET and POST /v1/sync', () => {
     const gate = gateListing();
     controller.startPeriodic(3_600);
     await untilRequests(gate, 1);
-    expect(await call('POST', '/v1/sync?full=true')).toEqual({ status: 202, body: { started: ['agents'] } });
+    expect(await call('POST', '/v1/sync?full=true')).toEqual({ status: 202, body: { started: ['agents'], heldElsewhere: [] } });
     expect(await agentsStatus()).toMatchObject({ running: true, fullQueued: true });
     // A later pass is not a first one: the index holds the source already.
     expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { indexing: false } });

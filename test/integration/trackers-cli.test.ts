@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Leases } from '../../src/engine/lease.js';
+import { silentLogger } from '../../src/logger.js';
+import { TRACKERS_LEASE } from '../../src/runtime.js';
 import { containsPhrase } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { napsterUpstream, type Upstream } from '../support/upstreams.js';
@@ -12,6 +15,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
  * its way loses no delivery: the next process sends it.
  */
 const PHRASE = 'thank you';
+const LEASE_SECONDS = 4;
 
 let engine: TestEngine;
 let upstream: Upstream;
@@ -25,6 +29,8 @@ function cliEnv(): Record<string, string> {
     INDEX_PREFIX: engine.prefix,
     ...upstream.env,
     WEBHOOK_RETRY_SECONDS: '1',
+    // A killed process's tracker lease lapses soon: the next process takes its work over.
+    LEASE_SECONDS: String(LEASE_SECONDS),
     SOURCE_RPS: '2000',
     SOURCE_CONCURRENCY: '8',
     LOG_LEVEL: 'error',
@@ -92,7 +98,7 @@ describe('transcript-search trackers', () => {
     expect((await run('trackers', 'trend', 'trk_0000000000000000')).stderr).toBe("No tracker 'trk_0000000000000000'\n");
   });
 
-  it('loses no delivery when a sync is killed while a webhook is on its way: the next process sends it', async () => {
+  it('loses no delivery when a sync is killed while a webhook is on its way: the next process, once the lease lapsed, sends it', async () => {
     const before = new Set(upstream.ids());
     upstream.revealWithheld();
     const revealed = upstream.ids().filter((sessionId) => !before.has(sessionId));
@@ -113,6 +119,10 @@ describe('transcript-search trackers', () => {
     receiver.hang(false);
     expect(receiver.received).toEqual([]);
 
+    // Tracker work is the killed process's until its lease lapses.
+    const trackersLease = new Leases(engine.client, engine.names.state, { process: 'test', ttlMs: LEASE_SECONDS * 1000, log: silentLogger }).lease(TRACKERS_LEASE);
+    expect(await trackersLease.current()).toMatchObject({ holder: { process: 'sync', pid: sync.child.pid } });
+    while ((await trackersLease.current()) !== null) await new Promise((resolve) => setTimeout(resolve, 100));
     const next = await run('sync');
     expect(next.code, next.stderr).toBe(0);
     const sent = receiver.received.flatMap((webhook) => (JSON.parse(webhook.body).matches as Array<{ sessionId: string; turnIndex: number }>).map((m) => `${m.sessionId}#${m.turnIndex}`));

@@ -33,6 +33,7 @@ describe('loadConfig defaults (CONTRACT §2)', () => {
       sourceConcurrency: 4,
       syncIntervalSeconds: 3600,
       webhookRetrySeconds: 30,
+      leaseSeconds: 60,
       apiKeysFile: undefined,
       logLevel: 'info',
       redaction: { kinds: [], patterns: [] },
@@ -70,6 +71,7 @@ describe('loadConfig values', () => {
       SOURCE_CONCURRENCY: '8',
       SYNC_INTERVAL_SECONDS: '0',
       WEBHOOK_RETRY_SECONDS: '5',
+      LEASE_SECONDS: '10',
       API_KEYS_FILE: '/etc/ts/keys.json',
       LOG_LEVEL: 'debug',
     });
@@ -94,6 +96,7 @@ describe('loadConfig values', () => {
       sourceConcurrency: 8,
       syncIntervalSeconds: 0,
       webhookRetrySeconds: 5,
+      leaseSeconds: 10,
       apiKeysFile: '/etc/ts/keys.json',
       logLevel: 'debug',
       redaction: { kinds: [], patterns: [] },

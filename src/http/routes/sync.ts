@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError, BadRequestError } from '../../errors.js';
 import { booleanText, one } from '../../query-params.js';
-import { SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../../sources/registry.js';
+import type { LeaseView } from '../../engine/lease.js';
+import { SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT, type SourceName } from '../../sources/registry.js';
 import { defineRoute } from '../define-route.js';
 import type { ApiRoute } from '../route.js';
 import { SyncStarted, SyncStatus } from '../schemas/sync.js';
@@ -29,15 +30,24 @@ export const syncRoutes: ApiRoute[] = [
       method: 'post', path: '/v1/sync', tag: 'Sync', query: StartSyncQuery,
       access: { level: 'unscoped-admin', reason: 'Sync passes write every companion, tenant and client' },
       summary: 'Start a sync pass; progress and results are in GET /v1/sync',
-      responses: { 202: { description: 'The sources whose pass started (or was already running)', schema: SyncStarted } },
+      responses: {
+        202: { description: 'The sources whose pass started (or was already running), and those another process is syncing', schema: SyncStarted },
+      },
     },
-    // Starts a pass and answers at once.
+    // Starts a pass and answers at once; a source another process holds is left to it.
     (deps) => async (c, { query: { source: selected, full } }) => {
       const sync = deps.sync;
       if (!sync || sync.sourceNames.length === 0) throw new AppError('bad_request', `No source is configured: ${SOURCE_SETUP_HINT}`);
       if (selected && !sync.sourceNames.includes(selected)) throw new BadRequestError(`Source '${selected}' is not configured`);
-      sync.run({ source: selected, full }).catch((error) => deps.log.error('sync failed', { error: String(error) }));
-      return c.json({ started: selected ? [selected] : sync.sourceNames }, 202);
+      const started: SourceName[] = [];
+      const heldElsewhere: Array<{ source: SourceName; lease: LeaseView }> = [];
+      for (const source of selected ? [selected] : sync.sourceNames) {
+        const lease = await sync.heldElsewhere(source);
+        if (lease) heldElsewhere.push({ source, lease });
+        else started.push(source);
+      }
+      for (const source of started) sync.run({ source, full }).catch((error) => deps.log.error('sync failed', { error: String(error) }));
+      return c.json({ started, heldElsewhere }, 202);
     },
   ),
 ];

@@ -31,13 +31,33 @@ export const TotalsCheck = named(
     .describe("The last comparison of the source's own totals with the index"),
 );
 
+export const SyncLease = named(
+  'SyncLease',
+  z
+    .object({
+      holder: z
+        .object({
+          instanceId: z.string().describe('Random per process'),
+          host: z.string(),
+          pid: z.number(),
+          process: z.string().describe('The command it runs: `serve`, `sync` or `import`'),
+        })
+        .describe('The process that holds the lease'),
+      acquiredAt: Time,
+      expiresAt: z.iso.datetime().describe('When another process may take over, unless the holder renews it first'),
+      thisProcess: z.boolean().describe('Held by the process answering'),
+    })
+    .describe("Who syncs the source now, of every process sharing the engine (`serve` replicas, `sync` commands)"),
+);
+
 export const SourceSyncStatus = named(
   'SourceSyncStatus',
   z.object({
     id: z.string(),
     kind: z.literal('source'),
     source: z.string().describe('`napster` or `agents`'),
-    running: z.boolean().describe('A pass is running now'),
+    running: z.boolean().describe('A pass is running now in the process answering'),
+    lease: SyncLease.nullable().describe('Null when no process holds the source\'s lease'),
     fullQueued: z.boolean().describe('A full pass waits for the running one to end'),
     lastRunStartedAt: Time,
     lastRunFinishedAt: Time,
@@ -78,4 +98,12 @@ export const SyncStatus = named(
   z.object({ sources: z.array(SourceSyncStatus).describe('One per configured source'), retention: RetentionStatus.nullable() }),
 );
 
-export const SyncStarted = named('SyncStarted', z.object({ started: z.array(SourceName) }));
+export const SyncStarted = named(
+  'SyncStarted',
+  z.object({
+    started: z.array(SourceName),
+    heldElsewhere: z
+      .array(z.object({ source: SourceName, lease: SyncLease }))
+      .describe('Sources not started because another process is syncing them; it has the work in hand'),
+  }),
+);
