@@ -57,6 +57,22 @@ export async function searchTurns(deps: SearchDeps, request: SearchRequest, scop
   return searchPage(hits, response, request);
 }
 
+/** How many turns each search matches (within its scope, and `narrow`), in one engine round trip. */
+export async function countTurns(deps: SearchDeps, searches: ReadonlyArray<{ request: SearchRequest; scope: Scope }>, narrow?: string): Promise<number[]> {
+  if (searches.length === 0) return [];
+  const answers = await deps.engine.multiSearch(
+    searches.map(({ request, scope }) => ({
+      indexUid: deps.names.turns,
+      q: engineQuery(request.q),
+      filter: allOf([buildFilter(request, 'turns', scope), narrow]),
+      matchingStrategy: 'all' as const,
+      page: 1,
+      hitsPerPage: 0,
+    })),
+  );
+  return answers.map((answer) => answer.totalHits ?? 0);
+}
+
 /**
  * A turn document the engine found → a hit; without query text there is nothing marked, and the
  * highlight is the text. The field is added to the view rather than spread with it into a new
