@@ -98,21 +98,21 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
   // The same sync with every built-in redaction on (issue 19: at most 15 % slower; at 1× only); its indexes go at once.
   let syncRedacted: ScaleResult['syncRedacted'] = undefined;
   if (scale === 1) {
-  progress(`${scale}×: sync command with REDACT=all`);
-  const redactedUpstream = await startReplicaUpstream(corpus);
-  const redactedPrefix = `sync_redacted_${scale}x_`;
-  syncRedacted = await runSyncCommand({
-    engine: engine.client,
-    engineUrl: engine.url,
-    masterKey: engine.masterKey,
-    enginePid: engine.pid,
-    prefix: redactedPrefix,
-    upstream: redactedUpstream,
-    sourceConcurrency: options.sourceConcurrency,
-    redact: 'all',
-  }).finally(() => redactedUpstream.close());
-  await assertCounts(engine.client, indexNames(redactedPrefix), corpus.total, corpus.turns, 'sync with REDACT=all');
-  await deleteIndexes(engine.client, Object.values(indexNames(redactedPrefix)));
+    progress(`${scale}×: sync command with REDACT=all`);
+    const redactedUpstream = await startReplicaUpstream(corpus);
+    const redactedPrefix = `sync_redacted_${scale}x_`;
+    syncRedacted = await runSyncCommand({
+      engine: engine.client,
+      engineUrl: engine.url,
+      masterKey: engine.masterKey,
+      enginePid: engine.pid,
+      prefix: redactedPrefix,
+      upstream: redactedUpstream,
+      sourceConcurrency: options.sourceConcurrency,
+      redact: 'all',
+    }).finally(() => redactedUpstream.close());
+    await assertCounts(engine.client, indexNames(redactedPrefix), corpus.total, corpus.turns, 'sync with REDACT=all');
+    await deleteIndexes(engine.client, Object.values(indexNames(redactedPrefix)));
   }
   return {
     scale,

@@ -18,7 +18,12 @@ import { NdjsonBuffer } from './ndjson-buffer.js';
 export type IndexWriterOptions = {
   /** Turn documents per batch. Default 50,000. */
   batchTurns?: number;
-  /** Bytes of NDJSON per batch, whichever comes first. Default 32 MiB. */
+  /**
+   * Bytes of NDJSON of either index per batch, whichever comes first. Default 48 MiB: half the engine's
+   * payload limit, and few enough tasks for the engine to merge them (session documents now hold
+   * their text too: a limit on both bodies together made 32 tasks of the corpus, 9 engine batches;
+   * one per body makes 14 tasks, 4 batches).
+   */
   batchBytes?: number;
   /**
    * Batches sent but not yet finished before `add` waits. Default 6: the engine merges the queued
@@ -55,7 +60,7 @@ export class IndexWriter {
 
   constructor(deps: Pick<IngestDeps, 'engine' | 'names' | 'hooks'>, options: IndexWriterOptions = {}) {
     this.#deps = deps;
-    this.#options = { batchTurns: 50_000, batchBytes: 32 * 1024 * 1024, maxPendingBatches: 6, ...options };
+    this.#options = { batchTurns: 50_000, batchBytes: 48 * 1024 * 1024, maxPendingBatches: 6, ...options };
   }
 
   /**
@@ -76,7 +81,7 @@ export class IndexWriter {
     if (knownTurnCount !== undefined && knownTurnCount > 0) this.#priorTurns.set(sessionId, knownTurnCount);
     const stale = staleTurnsFilter(sessionId, knownTurnCount, turnCount);
     if (stale) this.#staleTurnFilters.push(stale);
-    if (this.#turnBody.count >= this.#options.batchTurns || this.#turnBody.bytes + this.#sessionBody.bytes >= this.#options.batchBytes) {
+    if (this.#turnBody.count >= this.#options.batchTurns || Math.max(this.#turnBody.bytes, this.#sessionBody.bytes) >= this.#options.batchBytes) {
       await this.flush();
     }
   }
