@@ -97,9 +97,8 @@ describe('sync passes under the source lease', () => {
     return { ...own, sync: new SyncController({ ...engine.ingest, log: silentLogger, sources: [napsterFactory(upstream)], concurrency: 4, leases: own.leases }) };
   }
 
-  it('run in one process while another holds the source, which is skipped there and named', async () => {
-    const first = controller('serve', 60_000);
-    const second = controller('sync', 60_000);
+  /** Holds the upstream's list pages until `release`; `listing` resolves when the first is asked for. */
+  function holdListing(): { listing: Promise<void>; release: () => void } {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let listed!: () => void;
@@ -108,6 +107,13 @@ describe('sync passes under the source lease', () => {
       listed();
       await gate;
     };
+    return { listing, release };
+  }
+
+  it('run in one process while another holds the source, which is skipped there and named', async () => {
+    const first = controller('serve', 60_000);
+    const second = controller('sync', 60_000);
+    const { listing, release } = holdListing();
     const running = first.sync.run();
     await Promise.race([listing, running.then((summaries) => Promise.reject(new Error(`the pass ended before listing: ${JSON.stringify(summaries)}`)))]);
     const [skipped] = (await second.sync.run()) as HeldElsewhere[];
@@ -127,14 +133,7 @@ describe('sync passes under the source lease', () => {
 
   it('is interrupted when its lease is lost, and checkpoints what it did', async () => {
     const losing = controller('serve', 10_000);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let listed!: () => void;
-    const listing = new Promise<void>((resolve) => (listed = resolve));
-    upstream.beforeListPage = async () => {
-      listed();
-      await gate;
-    };
+    const { listing, release } = holdListing();
     const running = losing.sync.run({ full: true });
     await Promise.race([listing, running.then((summaries) => Promise.reject(new Error(`the pass ended before listing: ${JSON.stringify(summaries)}`)))]);
     // Cut off from the engine, the holder cannot renew. The listing is held until the lease is gone,

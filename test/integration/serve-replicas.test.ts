@@ -3,9 +3,8 @@ import { Leases } from '../../src/engine/lease.js';
 import { silentLogger } from '../../src/logger.js';
 import { TRACKERS_LEASE } from '../../src/runtime.js';
 import { overlapping, startCli, until, type CliProcess } from '../support/cli-process.js';
-import { containsPhrase } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
-import { napsterUpstream, type Upstream } from '../support/upstreams.js';
+import { napsterUpstream, revealWithheldSaying, type Upstream } from '../support/upstreams.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -81,14 +80,7 @@ describe('two serve replicas and a sync on one engine', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Thanks', search: `q=${encodeURIComponent(`"${PHRASE}"`)}`, webhookUrl: receiver.url }),
     });
-    const before = new Set(upstream.ids());
-    upstream.revealWithheld();
-    const revealed = upstream.ids().filter((sessionId) => !before.has(sessionId));
-    const expected = new Set(
-      revealed.flatMap((sessionId) =>
-        upstream.transcripts()[sessionId]!.flatMap((line, turnIndex) => (containsPhrase(line.slice(line.indexOf(': ') + 2), PHRASE) ? [`${sessionId}#${turnIndex}`] : [])),
-      ),
-    );
+    const expected = revealWithheldSaying(upstream, PHRASE);
     expect(expected.size).toBeGreaterThan(0);
     const sent = () =>
       receiver.received.flatMap((webhook) => (JSON.parse(webhook.body).matches as Array<{ sessionId: string; turnIndex: number }>).map((match) => `${match.sessionId}#${match.turnIndex}`));

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/logger.js';
 import { TRACKERS_LEASE } from '../../src/runtime.js';
 import { containsPhrase } from '../support/corpus.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
-import { napsterUpstream, type Upstream } from '../support/upstreams.js';
+import { napsterUpstream, revealWithheldSaying, type Upstream } from '../support/upstreams.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -99,14 +99,7 @@ describe('transcript-search trackers', () => {
   });
 
   it('loses no delivery when a sync is killed while a webhook is on its way: the next process, once the lease lapsed, sends it', async () => {
-    const before = new Set(upstream.ids());
-    upstream.revealWithheld();
-    const revealed = upstream.ids().filter((sessionId) => !before.has(sessionId));
-    const expected = new Set(
-      revealed.flatMap((sessionId) =>
-        upstream.transcripts()[sessionId]!.flatMap((line, turnIndex) => (containsPhrase(line.slice(line.indexOf(': ') + 2), PHRASE) ? [`${sessionId}#${turnIndex}`] : [])),
-      ),
-    );
+    const expected = revealWithheldSaying(upstream, PHRASE);
     expect(expected.size).toBeGreaterThan(0);
 
     receiver.hang(true);

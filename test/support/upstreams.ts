@@ -3,7 +3,7 @@ import { startNapsterUpstream, type NapsterRecord } from '../../src/demo/napster
 import type { SourceFactory } from '../../src/ingest/sync-controller.js';
 import type { SourceName } from '../../src/sources/registry.js';
 import { startAgentsUpstream, type AgentRecord } from './agents-upstream.js';
-import { AGENTS_CORPUS, loadCorpus, NAPSTER_CORPUS } from './corpus.js';
+import { AGENTS_CORPUS, containsPhrase, loadCorpus, NAPSTER_CORPUS } from './corpus.js';
 import { agentsFactory, napsterFactory } from './sync.js';
 import { agentTranscripts, napsterTranscripts, type Transcripts } from './transcripts.js';
 
@@ -36,6 +36,21 @@ export type Upstream = {
   onListPage(hook: ((page: number) => void | Promise<void>) | undefined): void;
   close(): Promise<void>;
 };
+
+/**
+ * Serves the withheld sessions and returns their turns that say `phrase`, as `sessionId#turnIndex`:
+ * what a tracker of the phrase must send once they are synced.
+ */
+export function revealWithheldSaying(upstream: Upstream, phrase: string): Set<string> {
+  const before = new Set(upstream.ids());
+  upstream.revealWithheld();
+  const revealed = upstream.ids().filter((sessionId) => !before.has(sessionId));
+  return new Set(
+    revealed.flatMap((sessionId) =>
+      upstream.transcripts()[sessionId]!.flatMap((line, turnIndex) => (containsPhrase(line.slice(line.indexOf(': ') + 2), phrase) ? [`${sessionId}#${turnIndex}`] : [])),
+    ),
+  );
+}
 
 type AgentSession = AgentRecord & { session_id: string; created_at: string; finalized_at: string | null; transcript: Array<{ ts: number }> };
 type NapsterSession = NapsterRecord & { closedAt: number | null; conversation: { items: Array<{ timestamp: number }> } };
