@@ -204,7 +204,8 @@ describe('trackers at 1400 px', () => {
     // Once closed, the secret is gone: the dialog opens on an empty form again.
     await dialog.getByRole('button', { name: 'Done' }).click();
     await poll(() => dialog.isVisible()).toBe(false);
-    expect(await page.locator('#tracker-secret').count()).toBe(0);
+    // Cleared by the dialog's `close` event, which the browser fires as a task of its own.
+    await poll(() => page.locator('#tracker-secret').count()).toBe(0);
     await page.getByRole('button', { name: 'Save as tracker' }).click();
     expect(await dialog.locator('form').isVisible()).toBe(true);
     expect(await page.getByLabel('Webhook URL').inputValue()).toBe('');
@@ -375,7 +376,8 @@ describe('trackers at 1400 px', () => {
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(temp.secret);
     await confirm.getByRole('button', { name: 'Done' }).click();
-    expect(await page.locator('#rotated-secret').count()).toBe(0);
+    // Cleared by the dialog's `close` event, which the browser fires as a task of its own.
+    await poll(() => page.locator('#rotated-secret').count()).toBe(0);
 
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     expect(await confirm.locator('#confirm-title').textContent()).toBe('Delete “Cappuccino orders”?');
