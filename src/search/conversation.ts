@@ -20,10 +20,11 @@ import type { SearchDeps } from './turns.js';
  * turn search that only counts costs ~1 ms whatever it matches; the sessions its matches fall in, as
  * a facet distribution of `sessionKey`, ~8 µs per matching turn; its hits, even with two small
  * attributes, ~20 µs per hit; and a `sessionKey IN [...]` filter ~8 µs per key. So every condition is
- * counted first, in one round trip; the sessions of the rarest `said` come from a facet distribution;
- * each next condition is evaluated only within the sessions left, when that list is shorter than the
- * condition's own matches; and turn indexes (hits) are fetched only for `order=said`, within the
- * sessions every condition already holds in.
+ * counted first, in one round trip; the sessions of the rarest `said` come from a facet distribution,
+ * asked for side by side with those of every condition about as rare; each other condition is
+ * evaluated only within the sessions left, when that list is shorter than the condition's own
+ * matches; and turn indexes (hits) are fetched only for `order=said`, within the sessions every
+ * condition already holds in.
  *
  * Limits: a condition is evaluated on fewer than 20,000 sessions (the engine lists at most
  * MAX_VALUES_PER_FACET facet values, and a list that long may be cut), the sessions left at the end
@@ -74,10 +75,11 @@ export async function conversationSessions(deps: SearchDeps, request: SearchRequ
   const saidCounted = counted(said, 0);
   const notSaidCounted = counted(notSaid, said.length);
 
+  const known = await sessionsSayingAtOnce(deps, [...saidCounted, ...notSaidCounted], saidCounted, base);
   let kept: Set<string> | undefined;
   let chains: Map<string, number[]> | undefined;
   if (saidCounted.length > 0) {
-    kept = await sessionsSayingAll(deps, saidCounted, base);
+    kept = await sessionsSayingAll(deps, saidCounted, base, known);
     if (conversation.ordered && kept.size > 0) {
       chains = await orderedChains(deps, saidCounted, base, kept, conversation.within);
       kept = new Set(chains.keys());
@@ -86,7 +88,7 @@ export async function conversationSessions(deps: SearchDeps, request: SearchRequ
   let excluded = new Set<string>();
   for (const condition of notSaidCounted) {
     if (condition.count === 0 || kept?.size === 0) continue;
-    const saying = await sessionsSaying(deps, condition, base, kept);
+    const saying = known.get(condition) ?? (await sessionsSaying(deps, condition, base, kept));
     if (kept) for (const key of saying) kept.delete(key);
     else excluded = new Set([...excluded, ...saying]);
   }
@@ -119,12 +121,24 @@ function turnQuery(deps: SearchDeps, condition: ConversationCondition, ...clause
   };
 }
 
+/**
+ * The sessions of the conditions that are about as rare as the rarest `said` one (at most twice its
+ * matching turns; every `notSaid` one without a `said`), asked for side by side: each costs about what
+ * it would within the sessions the rarest leaves, and the engine answers them at once rather than one
+ * after another. The others wait to be asked within the sessions left.
+ */
+async function sessionsSayingAtOnce(deps: SearchDeps, conditions: Labeled[], said: Labeled[], base: string | undefined): Promise<Map<Labeled, Set<string>>> {
+  const rarest = said.length === 0 ? Infinity : Math.min(...said.map((condition) => condition.count));
+  const early = conditions.filter((condition) => condition.count > 0 && condition.count < MAX_CONDITION_SESSIONS && condition.count <= 2 * rarest);
+  return new Map(await Promise.all(early.map(async (condition) => [condition, await sessionsSaying(deps, condition, base, undefined)] as const)));
+}
+
 /** Rarest first, each next one only within the sessions left when those are fewer than its matches. */
-async function sessionsSayingAll(deps: SearchDeps, said: Labeled[], base: string | undefined): Promise<Set<string>> {
+async function sessionsSayingAll(deps: SearchDeps, said: Labeled[], base: string | undefined, known: Map<Labeled, Set<string>>): Promise<Set<string>> {
   let kept: Set<string> | undefined;
   for (const condition of [...said].sort((a, b) => a.count - b.count)) {
     if (condition.count === 0) return new Set();
-    const saying = await sessionsSaying(deps, condition, base, kept);
+    const saying = known.get(condition) ?? (await sessionsSaying(deps, condition, base, kept));
     kept = kept ? new Set([...kept].filter((key) => saying.has(key))) : saying;
     if (kept.size === 0) return kept;
   }
