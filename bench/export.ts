@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
+import { statusKb } from './process-usage.js';
 
 /**
  * `GET /v1/export/turns` of the whole index through a `serve` process of its own: rows per second
@@ -11,10 +11,8 @@ import { request } from 'undici';
  */
 export type ExportResult = { format: string; rows: number; totalHits: number; seconds: number; rowsPerSecond: number; mb: number; rssBeforeMb: number; rssGrowthMb: number };
 
-function rssKb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : 0;
-}
+/** The process's resident memory now (0 once it is gone). */
+const rssKb = (pid: number) => statusKb(pid, ['VmRSS'])?.VmRSS ?? 0;
 
 /** Both formats, one after the other, after one small export has run the export's code once. */
 export async function measureExports(apiUrl: string, pid: number): Promise<ExportResult[]> {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,8 @@ import { bulkPush } from './bulk-push.js';
 import { recordEngineCalls, replayEngineCalls } from './engine-calls.js';
 import { measureLatency } from './latency.js';
 import { writeNdjsonBatches } from './ndjson-batches.js';
+import { positiveInteger } from './options.js';
+import { embeddedEnginePid, statusKb } from './process-usage.js';
 import { QUERIES } from './queries.js';
 import { loadBaseCorpus, replicate } from './replicated-corpus.js';
 import { percentiles } from './stats.js';
@@ -35,9 +37,10 @@ type Memory = { rssMb: number; anonMb: number; fileMb: number; peakRssMb: number
 
 /** The kernel's account of the process: anonymous memory is the engine's own; file pages are the mapped index, which the kernel may drop. */
 function memoryOf(pid: number): Memory {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  const status = statusKb(pid, ['VmRSS', 'RssAnon', 'RssFile', 'VmHWM']);
+  if (!status) throw new Error(`the engine (pid ${pid}) is gone`);
+  const mb = (kb: number | undefined) => (kb ?? Number.NaN) / 1024;
+  return { rssMb: mb(status.VmRSS), anonMb: mb(status.RssAnon), fileMb: mb(status.RssFile), peakRssMb: mb(status.VmHWM) };
 }
 
 /** Bytes the directory's files take on disk (allocated blocks, not apparent sizes: the database files are sparse). */
@@ -51,18 +54,6 @@ function diskBytes(dir: string): number {
   return total;
 }
 
-/** The engine's pid, from the record startEmbeddedEngine keeps beside the database. */
-function enginePid(dataDir: string): number {
-  return (JSON.parse(readFileSync(path.join(dataDir, 'meilisearch', 'engine.json'), 'utf8')) as { pid: number }).pid;
-}
-
-function positiveInteger(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected --${name} to be a whole number from 1 and up, got '${text}'\n${USAGE}`);
-  return value;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -70,16 +61,16 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const scale = positiveInteger('scale', values.scale, 1);
-  const sessions = positiveInteger('sessions', values.sessions, Number.MAX_SAFE_INTEGER);
-  const rounds = positiveInteger('rounds', values.rounds, 10);
+  const scale = positiveInteger('scale', values.scale, 1, USAGE);
+  const sessions = positiveInteger('sessions', values.sessions, Number.MAX_SAFE_INTEGER, USAGE);
+  const rounds = positiveInteger('rounds', values.rounds, 10, USAGE);
   const loadBefore = os.loadavg();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'transcript-search-footprint-'));
   const dataDir = path.join(workDir, 'data');
   let embedded = await startEmbeddedEngine({ dataDir });
   let client = new EngineClient({ url: embedded.url, apiKey: embedded.masterKey });
   try {
-    const pid = enginePid(dataDir);
+    const pid = embeddedEnginePid(dataDir);
     const database = path.join(dataDir, 'meilisearch', 'data.ms');
     const { pkgVersion } = await client.request<{ pkgVersion: string }>('GET', '/version');
     const empty = { memory: memoryOf(pid), diskMb: diskBytes(database) / 1024 ** 2 };
@@ -115,7 +106,7 @@ async function main(): Promise<void> {
     await embedded.stop();
     embedded = await startEmbeddedEngine({ dataDir });
     client = new EngineClient({ url: embedded.url, apiKey: embedded.masterKey });
-    const restartedPid = enginePid(dataDir);
+    const restartedPid = embeddedEnginePid(dataDir);
     const restartedEmpty = memoryOf(restartedPid);
     const restartedPool = new Pool(embedded.url, { connections: 4 });
     const restartedLatency = await measureLatency(QUERIES, { direct: (query) => replayEngineCalls(restartedPool, embedded.masterKey, calls.get(query.name)!) }, { rounds, warmupRounds: 1 }).finally(() => restartedPool.close());

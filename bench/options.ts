@@ -20,10 +20,11 @@ export type BenchOptions = {
 
 const USAGE = `Usage: npm run bench -- [--scale N] [--sessions N] [--rounds N] [--warmup N] [--seconds N] [--clients N] [--source-concurrency N]`;
 
-function positiveInteger(name: string, text: string | undefined, fallback: number): number {
+/** An option's whole number from 1 up, or `fallback` when it is not given; `usage` ends the refusal. */
+export function positiveInteger(name: string, text: string | undefined, fallback: number, usage = USAGE): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected --${name} to be a whole number from 1 and up, got '${text}'\n${USAGE}`);
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected --${name} to be a whole number from 1 and up, got '${text}'\n${usage}`);
   return value;
 }
 

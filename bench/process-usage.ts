@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * Peak resident memory and CPU time of another process, from /proc/<pid>. VmHWM is the kernel's own
@@ -23,20 +24,35 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function highWaterKb(pid: number): number | undefined {
+/**
+ * Fields of /proc/<pid>/status counted in kB (VmRSS, VmHWM, RssAnon, …), read at once: undefined for
+ * the whole once the process is gone, and for a field the kernel does not show (a zombie has no Vm*).
+ */
+export function statusKb<F extends string>(pid: number, fields: readonly F[]): Partial<Record<F, number>> | undefined {
+  let status: string;
   try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
     return undefined;
   }
+  const kb: Partial<Record<F, number>> = {};
+  for (const field of fields) {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (match) kb[field] = Number(match[1]);
+  }
+  return kb;
+}
+
+/** The pid of the engine startEmbeddedEngine runs on this data directory, from the record it keeps beside the database. */
+export function embeddedEnginePid(dataDir: string): number {
+  return (JSON.parse(readFileSync(path.join(dataDir, 'meilisearch', 'engine.json'), 'utf8')) as { pid: number }).pid;
 }
 
 export function watchProcess(pid: number, intervalMs = 25): UsageWatch {
   let peakKb = 0;
   let cpu = 0;
   const sample = () => {
-    peakKb = Math.max(peakKb, highWaterKb(pid) ?? 0);
+    peakKb = Math.max(peakKb, statusKb(pid, ['VmHWM'])?.VmHWM ?? 0);
     cpu = cpuSeconds(pid) ?? cpu;
   };
   sample();

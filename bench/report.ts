@@ -14,7 +14,6 @@ export type ScaleResult = {
   defaultPush: PushResult;
   limit: PushResult;
   sync: SyncResult;
-  /** The same sync with REDACT=all. */
   /** The same sync with REDACT=all (1× only). */
   syncRedacted?: SyncResult;
   syncToLimit: number;

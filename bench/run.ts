@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { measureExports } from './export.js';
 import { measureLatency, type Side } from './latency.js';
 import { writeNdjsonBatches } from './ndjson-batches.js';
 import { parseBenchOptions, type BenchOptions } from './options.js';
+import { embeddedEnginePid } from './process-usage.js';
 import { CONVERSATION_QUERIES, QUERIES } from './queries.js';
 import { loadBaseCorpus, replicate, type BaseCorpus } from './replicated-corpus.js';
 import { startReplicaUpstream } from './replica-upstream.js';
@@ -32,11 +33,6 @@ import { createTrackers, TRACKER_COUNT } from './trackers.js';
 const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 type Engine = { client: EngineClient; url: string; masterKey: string; pid: number };
-
-/** The engine's pid, from the record startEmbeddedEngine keeps beside the database (for CPU accounting). */
-function embeddedEnginePid(dataDir: string): number {
-  return (JSON.parse(readFileSync(path.join(dataDir, 'meilisearch', 'engine.json'), 'utf8')) as { pid: number }).pid;
-}
 
 const progress = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -61,57 +57,39 @@ async function measureScale(engine: Engine, base: BaseCorpus, scale: number, opt
   rmSync(dir, { recursive: true, force: true });
 
   progress(`${scale}×: sync command from the local upstream`);
-  const upstream = await startReplicaUpstream(corpus);
-  const syncPrefix = `sync_${scale}x_`;
-  const sync = await runSyncCommand({
-    engine: engine.client,
-    engineUrl: engine.url,
-    masterKey: engine.masterKey,
-    enginePid: engine.pid,
-    prefix: syncPrefix,
-    upstream,
-    sourceConcurrency: options.sourceConcurrency,
-  }).finally(() => upstream.close());
-  await assertCounts(engine.client, indexNames(syncPrefix), corpus.total, corpus.turns, 'sync');
+  /** `transcript-search sync` of the corpus from a fresh upstream into indexes under `prefix`, which then hold all of it. */
+  const syncInto = async (prefix: string, what: string, redact?: string) => {
+    const upstream = await startReplicaUpstream(corpus);
+    const result = await runSyncCommand({
+      engine: engine.client,
+      engineUrl: engine.url,
+      masterKey: engine.masterKey,
+      enginePid: engine.pid,
+      prefix,
+      upstream,
+      sourceConcurrency: options.sourceConcurrency,
+      redact,
+    }).finally(() => upstream.close());
+    await assertCounts(engine.client, indexNames(prefix), corpus.total, corpus.turns, what);
+    return result;
+  };
+  const sync = await syncInto(`sync_${scale}x_`, 'sync');
 
-  // The same sync with trackers to evaluate on every batch it writes (at 1× only: the cost is a ratio).
+  // At 1× only (each cost is a ratio to the plain sync), into indexes that go at once: the same sync
+  // with trackers to evaluate on every batch it writes, and with every built-in redaction on.
   let tracked: ScaleResult['tracked'];
+  let syncRedacted: ScaleResult['syncRedacted'];
   if (scale === 1) {
     progress(`${scale}×: sync command with ${TRACKER_COUNT} trackers`);
     const trackedPrefix = `tracked_${scale}x_`;
     const trackers = await createTrackers(engine.client, indexNames(trackedPrefix));
-    const trackedUpstream = await startReplicaUpstream(corpus);
-    const trackedSync = await runSyncCommand({
-      engine: engine.client,
-      engineUrl: engine.url,
-      masterKey: engine.masterKey,
-      enginePid: engine.pid,
-      prefix: trackedPrefix,
-      upstream: trackedUpstream,
-      sourceConcurrency: options.sourceConcurrency,
-    }).finally(() => trackedUpstream.close());
-    await assertCounts(engine.client, indexNames(trackedPrefix), corpus.total, corpus.turns, 'sync with trackers');
+    const trackedSync = await syncInto(trackedPrefix, 'sync with trackers');
     await deleteIndexes(engine.client, Object.values(indexNames(trackedPrefix)));
     tracked = { trackers, sync: trackedSync, overhead: trackedSync.seconds / sync.seconds - 1 };
-  }
 
-  // The same sync with every built-in redaction on (issue 19: at most 15 % slower; at 1× only); its indexes go at once.
-  let syncRedacted: ScaleResult['syncRedacted'] = undefined;
-  if (scale === 1) {
     progress(`${scale}×: sync command with REDACT=all`);
-    const redactedUpstream = await startReplicaUpstream(corpus);
     const redactedPrefix = `sync_redacted_${scale}x_`;
-    syncRedacted = await runSyncCommand({
-      engine: engine.client,
-      engineUrl: engine.url,
-      masterKey: engine.masterKey,
-      enginePid: engine.pid,
-      prefix: redactedPrefix,
-      upstream: redactedUpstream,
-      sourceConcurrency: options.sourceConcurrency,
-      redact: 'all',
-    }).finally(() => redactedUpstream.close());
-    await assertCounts(engine.client, indexNames(redactedPrefix), corpus.total, corpus.turns, 'sync with REDACT=all');
+    syncRedacted = await syncInto(redactedPrefix, 'sync with REDACT=all', 'all');
     await deleteIndexes(engine.client, Object.values(indexNames(redactedPrefix)));
   }
   return {

@@ -1,8 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoSessions, type SyntheticNapsterSession } from '../../src/demo/synthetic.js';
 import { createApp } from '../../src/http/app.js';
@@ -11,6 +9,7 @@ import { writeSessions } from '../../src/ingest/index-writer.js';
 import { silentLogger } from '../../src/logger.js';
 import { parseVendorSession } from '../../src/sources/detect.js';
 import { TrackerService } from '../../src/trackers/service.js';
+import { DESKTOP, PHONE, poll, results, shot, TestBrowser } from '../support/browser.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -21,10 +20,6 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
  * delete; at 1400 px and 390 px, light and dark. The history is demo sessions spread over the 90 days
  * before now, so trends have days to show. Screenshots: test/artifacts/ui-trackers-*.png.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test/artifacts');
-const DESKTOP = { width: 1400, height: 900 };
-const PHONE = { width: 390, height: 844 };
 const DAY_MS = 86_400_000;
 
 type Json = Record<string, any>;
@@ -42,7 +37,7 @@ let ingest: IngestDeps;
 let history: SyntheticNapsterSession[];
 let server: ServerType;
 let baseUrl: string;
-let browser: Browser;
+let browser: TestBrowser;
 /** Made through the API before the tests: table bookings (alert above 1 session a day, webhook), refunds. */
 let bookings: Json;
 let refunds: Json;
@@ -105,8 +100,7 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   bookings = await made({ name: 'Table bookings', search: BOOKINGS_SEARCH, webhookUrl: receiver.url, threshold: { sessionsPerDay: 1 } });
   refunds = await made({ name: 'Refund requests', search: 'q=refund&companionId=comp_travel_agent' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await TestBrowser.launch();
 });
 
 afterAll(async () => {
@@ -117,22 +111,10 @@ afterAll(async () => {
   await engine?.drop();
 });
 
-/** Script errors of every page a test opened; each test ends with none. */
-let pageErrors: string[] = [];
-afterEach(async () => {
-  for (const context of browser.contexts()) await context.close();
-  const errors = pageErrors;
-  pageErrors = [];
-  expect(errors).toEqual([]);
-});
-
-/** Conditions, not sleeps: the machine may be slow, so give them time. */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
+afterEach(() => browser.endTest());
 
 async function open(url: string, options: BrowserContextOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'Europe/Berlin', ...options });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const page = await browser.page(options);
   await page.goto(`${baseUrl}${url}`);
   return page;
 }
@@ -155,12 +137,7 @@ async function detailed(page: Page): Promise<void> {
   await poll(async () => (await page.locator('#trend').getAttribute('aria-busy')) === null && (await page.locator('#matches > li').count()) > 0 && (await page.locator('#deliveries > li').count()) > 0).toBe(true);
 }
 
-/** On the search page: waits until the results of its current search are shown. */
-async function results(page: Page): Promise<void> {
-  await poll(async () => (await page.locator('#results').getAttribute('aria-busy')) === null && (await page.locator('#status').textContent()) !== '').toBe(true);
-}
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 const item = (page: Page, id: string) => page.locator(`#tracker-list li[data-tracker="${id}"]`);
 const barHeights = (page: Page, selector: string) => page.locator(`${selector} rect.bar`).evaluateAll((nodes) => nodes.map((node) => Number((node as { getAttribute(name: string): string }).getAttribute('height'))));
 

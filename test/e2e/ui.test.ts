@@ -1,8 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoSessions } from '../../src/demo/synthetic.js';
 import { ApiKeys } from '../../src/http/api-keys.js';
@@ -14,6 +13,7 @@ import { parseVendorSession } from '../../src/sources/detect.js';
 import { createAgentsSource } from '../../src/sources/agents/client.js';
 import type { SessionSource } from '../../src/sources/source.js';
 import { startAgentsUpstream, type AgentRecord, type AgentsUpstream } from '../support/agents-upstream.js';
+import { DESKTOP, PHONE, poll, results, shot, TestBrowser } from '../support/browser.js';
 import { AGENTS_CORPUS, loadCorpus } from '../support/corpus.js';
 import { parseCsv } from '../support/csv.js';
 import { createTestEngine, type TestEngine } from '../support/engine.js';
@@ -23,10 +23,6 @@ import { createTestEngine, type TestEngine } from '../support/engine.js';
  * and agent sessions with recordings, served by the real app over HTTP: at 1400 px and at a phone's
  * 390 px, in light and dark. The screenshots the tests take are in test/artifacts/.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test/artifacts');
-const DESKTOP = { width: 1400, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 type Recorded = AgentRecord & { session_id: string; tenant_id: string; character_slug: string; session_duration_seconds: number; transcript: Array<{ ts: number }> };
 type TurnHit = { sessionId: string; turnIndex: number; timestamp: string };
@@ -47,7 +43,7 @@ let recorded: Recorded[];
 let demoClients: string[];
 const servers: ServerType[] = [];
 let baseUrl: string;
-let browser: Browser;
+let browser: TestBrowser;
 
 async function listen(app: ReturnType<typeof createApp>): Promise<string> {
   const server = await new Promise<ServerType>((resolve) => {
@@ -67,11 +63,7 @@ beforeAll(async () => {
   demoClients = [...new Set(demo.map((session) => session.externalClientId))];
   await writeSessions(engine.ingest, [...demo, ...recorded].map(parseVendorSession), { wait: true });
   baseUrl = await listen(createApp({ engine: engine.client, names: engine.names, log: silentLogger, vendors: { agents: agentsVendor } }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await TestBrowser.launch(['--autoplay-policy=no-user-gesture-required', '--mute-audio']);
 });
 
 afterAll(async () => {
@@ -82,33 +74,16 @@ afterAll(async () => {
   await engine?.drop();
 });
 
-/** Script errors of every page a test opened; each test ends with none. */
-let pageErrors: string[] = [];
-afterEach(async () => {
-  for (const context of browser.contexts()) await context.close();
-  const errors = pageErrors;
-  pageErrors = [];
-  expect(errors).toEqual([]);
-});
+afterEach(() => browser.endTest());
 
 async function open(url: string, options: BrowserContextOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'Europe/Berlin', ...options });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const page = await browser.page(options);
   await page.goto(url.startsWith('http') ? url : `${baseUrl}${url}`);
   await results(page);
   return page;
 }
 
-/** Conditions, not sleeps: the machine may be slow, so give them time. */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 
-/** Waits until the page shows the answer to its current search. */
-async function results(page: Page): Promise<void> {
-  await poll(async () => (await page.locator('#results').getAttribute('aria-busy')) === null && (await page.locator('#status').textContent()) !== '').toBe(true);
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 const param = (page: Page, name: string) => new URL(page.url()).searchParams.getAll(name);
 const total = async (page: Page) => Number((await page.locator('#status').textContent())!.match(/^([\d,]+) /)?.[1]?.replace(/,/g, '') ?? NaN);
 
@@ -470,8 +445,7 @@ describe('search page at 1400 px', () => {
   });
 
   it('has an icon and loads nothing that fails', async () => {
-    const context = await browser.newContext({ viewport: DESKTOP });
-    const page = await context.newPage();
+    const page = await browser.page();
     const failed: string[] = [];
     page.on('response', (response) => {
       if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
@@ -479,7 +453,6 @@ describe('search page at 1400 px', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') failed.push(message.text());
     });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${baseUrl}/?q=refund`);
     await results(page);
     expect(await page.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
