@@ -372,11 +372,6 @@ export class EngineClient {
     return this.enqueue('PUT', `/indexes/${encodeURIComponent(indexUid)}/documents`, { body: documents, query: { primaryKey } });
   }
 
-  /** Deletes documents by id; unwaited. */
-  async deleteDocuments(indexUid: string, documentIds: readonly string[]): Promise<number> {
-    return this.enqueue('POST', `/indexes/${encodeURIComponent(indexUid)}/documents/delete-batch`, { body: [...documentIds] });
-  }
-
   /**
    * The engine's task list for these indexes, newest first, page by page: what it still holds of each
    * task (details, error). A key limited to indexes sees only their tasks.

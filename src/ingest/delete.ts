@@ -1,4 +1,6 @@
 import type { EngineClient } from '../engine/client.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { IndexNames } from '../engine/indexes.js';
 import { allOf, keyedAnyOf, scopeClauses } from '../engine/filter.js';
 import type { Scope } from '../model.js';
@@ -20,6 +22,18 @@ export async function deleteWhere(engine: EngineClient, names: IndexNames, filte
   const [turns, sessions] = await Promise.all(taskUids.map((task) => engine.waitForTask(task)));
   const deleted = (task: typeof turns) => Number(task?.details?.deletedDocuments ?? 0);
   return { sessions: deleted(sessions), turns: deleted(turns), taskUids };
+}
+
+/**
+ * Removes deletion tasks from the engine's task list, where their filters name whose data went
+ * (`whose` says whose tasks they are in the warning when the engine refuses).
+ */
+export async function forgetTasks(deps: { engine: EngineClient; log: Logger }, taskUids: number[], whose: string): Promise<void> {
+  try {
+    await deps.engine.deleteTasks(taskUids);
+  } catch (error) {
+    deps.log.warn(`could not remove ${whose} tasks from the engine task list`, { error: errorMessage(error) });
+  }
 }
 
 /** One session and its turns, by the exact key of its id. The caller has checked it is in scope. */

@@ -1,8 +1,8 @@
 import type { SessionDocument } from '../engine/documents.js';
-import { BadRequestError, errorMessage } from '../errors.js';
+import { BadRequestError } from '../errors.js';
 import { inScope, type Scope } from '../model.js';
 import { SOURCE_NAMES } from '../sources/registry.js';
-import { clientFilter, deleteClient, deleteWhere, type Deleted } from './delete.js';
+import { clientFilter, deleteClient, deleteWhere, forgetTasks, type Deleted } from './delete.js';
 import type { IngestDeps } from './deps.js';
 import type { ForgetEntry } from './forgotten.js';
 import { SESSION_LIMITS } from './limits.js';
@@ -48,7 +48,7 @@ export async function forgetClient(deps: IngestDeps, externalClientId: string, o
   await dropFromCheckpoints(deps, new Set(sessions));
   // An incremental sync never lists these again: recorded here, they are not taken for missing from the index.
   for (const [source, add] of withheld) await deps.withheld.update(source, { add, remove: new Set() });
-  await forgetTasks(deps, taskUids);
+  await forgetTasks(deps, taskUids, "the forget's");
   return { externalClientId, deleted, forgotten };
 }
 
@@ -64,14 +64,6 @@ export function checkClientId(externalClientId: string): void {
 }
 
 /** Removes the given tasks from the engine's task list; a failure leaves them, which is logged, not fatal. */
-async function forgetTasks(deps: Pick<IngestDeps, 'engine' | 'log'>, taskUids: number[]): Promise<void> {
-  try {
-    await deps.engine.deleteTasks(taskUids);
-  } catch (error) {
-    deps.log.warn('could not remove the forget\'s tasks from the engine task list', { error: errorMessage(error) });
-  }
-}
-
 /** Open sessions are revisited by id on every sync; a forgotten (or expired) one must not be. */
 export async function dropFromCheckpoints(deps: IngestDeps, sessionIds: ReadonlySet<string>): Promise<void> {
   if (sessionIds.size === 0) return;
@@ -100,5 +92,5 @@ export async function eraseClientsForgottenSince(deps: IngestDeps, since: string
       if (entry.forgottenAt >= since) taskUids.push(...(await deleteWhere(deps.engine, deps.names, clientFilter(record.externalClientId, entry.scope))).taskUids);
     }
   }
-  await forgetTasks(deps, taskUids);
+  await forgetTasks(deps, taskUids, "the forget's");
 }

@@ -1,5 +1,5 @@
-import { keyedAnyOf, numberComparison } from '../engine/filter.js';
-import { errorMessage } from '../errors.js';
+import { keyedAnyOf, numberComparison, quote } from '../engine/filter.js';
+import { deleteWhere, forgetTasks } from './delete.js';
 import type { IngestDeps } from './deps.js';
 import { dropFromCheckpoints } from './forget-client.js';
 
@@ -56,18 +56,19 @@ export async function sweepExpired(deps: IngestDeps, now = Date.now()): Promise<
   for (let i = 0; i < expired.length; i += CHUNK) {
     const chunk = expired.slice(i, i + CHUNK);
     const filter = keyedAnyOf('sessionId', chunk);
-    const tasks = [await engine.deleteDocumentsByFilter(names.turns, filter), await engine.deleteDocumentsByFilter(names.sessions, filter)];
-    const [turns, sessions] = await Promise.all(tasks.map((task) => engine.waitForTask(task)));
-    removed.turns += Number(turns?.details?.deletedDocuments ?? 0);
-    removed.sessions += Number(sessions?.details?.deletedDocuments ?? 0);
-    taskUids.push(...tasks, ...(await deleteTrackerRecords(deps, chunk, removed)));
+    // The tracker records (matches, deliveries) carry the session's key too: the deletion takes them, counted first.
+    const [matches, deliveries] = await Promise.all(
+      ['match', 'delivery'].map(async (kind) => (await engine.fetchDocuments(names.state, { filter: `kind = ${quote(kind)} AND ${filter}`, limit: 0 })).total),
+    );
+    const deleted = await deleteWhere(engine, names, filter);
+    removed.sessions += deleted.sessions;
+    removed.turns += deleted.turns;
+    removed.trackerMatches += matches!;
+    removed.deliveries += deliveries!;
+    taskUids.push(...deleted.taskUids);
   }
   if (expired.length > 0) await dropFromCheckpoints(deps, new Set(expired));
-  try {
-    await engine.deleteTasks(taskUids);
-  } catch (error) {
-    deps.log.warn("could not remove retention's tasks from the engine task list", { error: errorMessage(error) });
-  }
+  await forgetTasks(deps, taskUids, "retention's");
   const previous = await retentionStatus(deps);
   const total = previous?.removedTotal ?? noneRemoved();
   const status: RetentionStatus = {
@@ -87,29 +88,4 @@ export async function sweepExpired(deps: IngestDeps, now = Date.now()): Promise<
   await engine.waitForTask(await engine.addDocuments(names.state, [status]));
   if (removed.sessions > 0) deps.log.info('retention removed expired sessions', { days: deps.retentionDays, ...removed });
   return status;
-}
-
-type TrackerRecord = { id: string; kind: 'match' | 'delivery'; sessionKey: string };
-
-/**
- * Tracker match records and webhook deliveries of any of these sessions, by the exact key each
- * carries (trackers/evaluate.ts), deleted by document id. Returns the deletion's task.
- */
-async function deleteTrackerRecords(deps: Pick<IngestDeps, 'engine' | 'names'>, sessionIds: readonly string[], removed: RetentionRemoved): Promise<number[]> {
-  const { engine, names } = deps;
-  const doomed: TrackerRecord[] = [];
-  for await (const record of engine.documents<TrackerRecord>(names.state, {
-    filter: `kind IN ["match", "delivery"] AND ${keyedAnyOf('sessionId', sessionIds)}`,
-    fields: ['id', 'kind', 'sessionKey'],
-  })) {
-    doomed.push(record);
-  }
-  if (doomed.length === 0) return [];
-  const task = await engine.deleteDocuments(names.state, doomed.map((record) => record.id));
-  await engine.waitForTask(task);
-  for (const record of doomed) {
-    if (record.kind === 'match') removed.trackerMatches++;
-    else removed.deliveries++;
-  }
-  return [task];
 }
