@@ -43,7 +43,7 @@ export const EXPORT_PAGE_TURNS = 500;
 /** With context, each hit also reads up to 10 turns around it, by a filter that grows with the page. */
 const EXPORT_PAGE_TURNS_WITH_CONTEXT = 250;
 /** Sessions a page: each page also reads their session documents and, with conditions, their matches. */
-export const EXPORT_PAGE_SESSIONS = 250;
+const EXPORT_PAGE_SESSIONS = 250;
 
 export async function exportTurns(deps: SearchDeps, request: SearchRequest, scope: Scope = {}): Promise<ExportPages<TurnHit>> {
   const pageSize = request.context > 0 ? EXPORT_PAGE_TURNS_WITH_CONTEXT : EXPORT_PAGE_TURNS;
@@ -57,32 +57,23 @@ export async function exportTurns(deps: SearchDeps, request: SearchRequest, scop
     // Newest first unless asked otherwise, as the search orders turns when there is no text to rank by.
     const direction = request.sort === 'oldest' ? 'asc' : 'desc';
     const documents = await deps.engine.sortedDocumentPages<TurnDocument>(deps.names.turns, { filter, fields: TURN_FIELDS, attribute: 'timestamp', direction, pageSize });
-    return primed(documents.total, mapped(documents.next, present));
+    const next = mapped(documents.next, present);
+    return startingWith(documents.total, await next(), next);
   }
   const params: SearchParams = { q: engineQuery(request.q), filter, matchingStrategy: 'all', sort: sortFor(request, 'timestamp'), attributesToRetrieve: TURN_FIELDS, ...highlightParams(false) };
   return searchPages(deps, deps.names.turns, params, pageSize, present);
 }
 
-export async function exportSessions(deps: SearchDeps, given: SearchRequest, scope: Scope = {}): Promise<ExportPages<SessionHit>> {
-  // Facets are not exported: none may widen what the conversation conditions are evaluated under.
-  const pageOf = await sessionSearchPages(deps, { ...given, facets: [] }, scope);
+export async function exportSessions(deps: SearchDeps, request: SearchRequest, scope: Scope = {}): Promise<ExportPages<SessionHit>> {
+  const pageOf = await sessionSearchPages(deps, request, scope);
   const first = await pageOf(1, EXPORT_PAGE_SESSIONS);
   refuseBeyondPaging(first.totalHits, 'sessions', 'narrow it with filters or dates to export it');
-  let firstHits: SessionHit[] | undefined = first.hits;
   let page = 1;
-  return {
-    total: first.totalHits,
-    next: async () => {
-      if (firstHits) {
-        const hits = firstHits;
-        firstHits = undefined;
-        return hits;
-      }
-      if (page * EXPORT_PAGE_SESSIONS >= first.totalHits) return undefined;
-      page += 1;
-      return (await pageOf(page, EXPORT_PAGE_SESSIONS)).hits;
-    },
-  };
+  return startingWith(first.totalHits, first.hits, async () => {
+    if (page * EXPORT_PAGE_SESSIONS >= first.totalHits) return undefined;
+    page += 1;
+    return (await pageOf(page, EXPORT_PAGE_SESSIONS)).hits;
+  });
 }
 
 /** The engine pages a search through at most MAX_TOTAL_HITS matches: an export it cannot finish is refused before it starts. */
@@ -103,21 +94,15 @@ async function searchPages<T, H>(
   const first = await deps.engine.search<T>(index, { ...params, page: 1, hitsPerPage: pageSize });
   const total = first.totalHits ?? 0;
   refuseBeyondPaging(total, 'turns', "narrow it with filters or dates to export it (an export of turns without 'q' has no such limit)");
-  let firstHits: T[] | undefined = first.hits;
   // Of the next page to read after the first.
   let offset = pageSize;
-  const next = async (): Promise<T[] | undefined> => {
-    if (firstHits) {
-      const hits = firstHits;
-      firstHits = undefined;
-      return hits;
-    }
+  const rest = async (): Promise<T[] | undefined> => {
     if (offset >= total) return undefined;
     const at = offset;
     offset += pageSize;
     return (await deps.engine.search<T>(index, { ...params, offset: at, limit: pageSize })).hits;
   };
-  return primed(total, mapped(next, present));
+  return startingWith(total, await present(first.hits), mapped(rest, present));
 }
 
 function mapped<T, H>(next: () => Promise<T[] | undefined>, present: (found: T[]) => Promise<H[]>): () => Promise<H[] | undefined> {
@@ -127,15 +112,20 @@ function mapped<T, H>(next: () => Promise<T[] | undefined>, present: (found: T[]
   };
 }
 
-/** The export, its first page read now: a failure to start is then an error before anything is written. */
-async function primed<H>(total: number, next: () => Promise<H[] | undefined>): Promise<ExportPages<H>> {
-  let first: H[] | undefined = await next();
+/**
+ * The export of a first page already read (so a failure to start is an error before anything is
+ * written), then of what `rest` gives. The first page is let go once given.
+ */
+function startingWith<H>(total: number, first: H[] | undefined, rest: () => Promise<H[] | undefined>): ExportPages<H> {
+  let held = first;
+  let started = false;
   return {
     total,
     next: async () => {
-      if (first === undefined) return next();
-      const page = first;
-      first = undefined;
+      if (started) return rest();
+      started = true;
+      const page = held;
+      held = undefined;
       return page;
     },
   };

@@ -87,12 +87,14 @@ export async function searchSessions(
  */
 export async function sessionSearchPages(
   deps: SearchDeps,
-  request: SearchRequest,
+  given: SearchRequest,
   scope: Scope,
 ): Promise<(page: number, hitsPerPage: number) => Promise<{ hits: SessionHit[]; totalHits: number }>> {
+  // Without facets from the start: a disjunctive facet would lift its filter from the conditions' evaluation.
+  const request: SearchRequest = { ...given, facets: [] };
   const conversation = await conversationSessions(deps, request, scope);
   return async (page, hitsPerPage) => {
-    const paged = { ...request, facets: [], page, hitsPerPage };
+    const paged = { ...request, page, hitsPerPage };
     const found = await findSessions(deps, paged, scope, conversation?.narrow, false);
     return { hits: await withMatches(deps, paged, scope, found.hits, conversation), totalHits: found.response.totalHits ?? 0 };
   };
@@ -135,7 +137,7 @@ async function withMatches(
   const keys = hits.map((hit) => exactKey(hit.sessionId));
   const matches = conversation ? await conversationMatches(deps, request, scope, keys, conversation.chains) : new Map<string, ConversationMatch[]>();
   // Added to the hit, not spread with it into a new literal (see `turnHit`).
-  return hits.map((hit, i) => Object.assign(hit, { matches: (matches.get(keys[i]!) ?? []).sort((a, b) => a.condition - b.condition) }));
+  return hits.map((hit, i) => Object.assign(hit, { matches: matches.get(keys[i]!) ?? [] }));
 }
 
 /**
@@ -145,7 +147,7 @@ async function withMatches(
  * side's text (the role restricts where words are looked for, not pairs). Words, and phrases of two
  * words without a role, are exact: array elements never join into a pair.
  */
-export function sessionDocumentsAnswer(request: Pick<SearchRequest, 'q' | 'role'>): boolean {
+function sessionDocumentsAnswer(request: Pick<SearchRequest, 'q' | 'role'>): boolean {
   const phrases = [...request.q.matchAll(/"([^"]*)"/g)].map(([, phrase]) => phrase!.match(/[\p{L}\p{N}]+/gu)?.length ?? 0).filter((words) => words >= 2);
   return request.role === undefined ? phrases.every((words) => words < 3) : phrases.length === 0;
 }
@@ -183,7 +185,7 @@ async function viaSessions(deps: SearchDeps, request: SearchRequest, scope: Scop
   const docs = withinScope(deps, response.hits, scope);
   const hits = docs.map((doc): FoundHit => {
     const match = hasText ? bestTurn(doc, textAttributes as Array<'userText' | 'agentText'>) : undefined;
-    return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
+    return foundHit(doc, match);
   });
   return { hits, response, stats: statsOf(response, 'sessions') };
 }
@@ -250,7 +252,7 @@ async function viaTurns(deps: SearchDeps, request: SearchRequest, scope: Scope, 
   const docs = withinScope(deps, ids.map((id) => byId.get(id)).filter((doc): doc is SessionDocument => doc !== undefined), scope);
   const hits = docs.map((doc): FoundHit => {
     const match = matched.get(doc.sessionId);
-    return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
+    return foundHit(doc, match);
   });
   return { hits, response, stats: statsOf(response, 'turns') };
 }
@@ -264,6 +266,15 @@ function statsOf(response: PagedSearchResponse<unknown>, index: 'sessions' | 'tu
   ) as Found['stats'];
 }
 
+/** A session as a hit: the matched turn as its snippet, or the opening of the conversation without one. */
+function foundHit(doc: SessionDocument, match: { text: string; turnIndex: number } | undefined): FoundHit {
+  return { ...presentSession(doc), snippet: match ? match.text : (doc.preview ?? ''), matchedTurnIndex: match?.turnIndex ?? null };
+}
+
+function addCounts(into: Record<string, number>, counts: Record<string, number>): void {
+  for (const [value, count] of Object.entries(counts)) into[value] = (into[value] ?? 0) + count;
+}
+
 /** Two disjoint sets of sessions as one: totals and facet counts add up, statistics combine. */
 function merged(main: Found, long: Found, hits: FoundHit[], request: SearchRequest): Found {
   const total = (main.response.totalHits ?? 0) + (long.response.totalHits ?? 0);
@@ -271,14 +282,14 @@ function merged(main: Found, long: Found, hits: FoundHit[], request: SearchReque
   for (const response of [main.response, long.response]) {
     for (const [attribute, counts] of Object.entries(response.facetDistribution ?? {})) {
       const into = (facetDistribution[attribute] ??= {});
-      for (const [value, count] of Object.entries(counts)) into[value] = (into[value] ?? 0) + count;
+      addCounts(into, counts);
     }
   }
   const stats = Object.fromEntries(
     STAT_NAMES.map((name) => {
       const [a, b] = [main.stats[name], long.stats[name]];
       const distribution: Record<string, number> = { ...a.distribution };
-      for (const [value, count] of Object.entries(b.distribution ?? {})) distribution[value] = (distribution[value] ?? 0) + count;
+      addCounts(distribution, b.distribution ?? {});
       const ranges = [a.range, b.range].filter((range) => range !== undefined);
       const range = ranges.length === 0 ? undefined : { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) };
       return [name, { distribution, range }];
