@@ -13,6 +13,7 @@ import type { SessionSource } from './sources/source.js';
 import type { Logger } from './logger.js';
 import type { TrackerObserver } from './trackers/evaluate.js';
 import { TrackerService } from './trackers/service.js';
+import { engineUrlsOf } from './trackers/webhook-url.js';
 
 /** A sync waits this long for an engine that went away (restart, upgrade) before it gives up. */
 export const SYNC_ENGINE_PATIENCE_MS = 5 * 60_000;
@@ -190,5 +191,5 @@ export const TRACKERS_LEASE = 'trackers';
 
 /** Where tracker webhooks may never go: the engine, by the address this process uses and the one browsers use. */
 export function trackerEngineUrls(client: EngineClient, config: Config): string[] {
-  return [client.url, ...(config.engine.publicUrl ? [config.engine.publicUrl] : [])];
+  return engineUrlsOf(client.url, config.engine.publicUrl);
 }

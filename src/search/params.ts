@@ -64,7 +64,7 @@ export type Conversation = { said: ConversationCondition[]; notSaid: Conversatio
 
 export const MAX_CONDITIONS = 10;
 /** More than any session holds (ingest refuses sessions of over 20,000 turns): a larger `within` is no limit. */
-export const MAX_WITHIN = 100_000;
+const MAX_WITHIN = 100_000;
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -72,7 +72,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** A search to export: every match, written in `format`. */
 export type ExportRequest = SearchRequest & { format: ExportFormat };
 
-export const FACET_MODES = ['conjunctive', 'disjunctive'] as const;
+const FACET_MODES = ['conjunctive', 'disjunctive'] as const;
 export type FacetMode = (typeof FACET_MODES)[number];
 
 export const MAX_QUERY_CHARS = 512;
@@ -110,7 +110,8 @@ const filterValue = (name: string, description: string) =>
     .regex(/^[^\u0000-\u001f\u007f]*$/, `Parameter '${name}' contains control characters`)
     .meta({ description });
 
-const timeParam = (name: 'from' | 'to', description: string) =>
+/** `from` or `to`: ISO-8601 or Unix seconds → Unix seconds, a bare `to` date its day's end (parseTime). */
+export const timeParam = (name: 'from' | 'to', description: string) =>
   one(
     name,
     z
@@ -377,7 +378,7 @@ export function parseExportRequest(query: RawQuery, kind: SearchKind): ExportReq
  * A tracker's saved search: the text and filters of a turn search, as its query string. Paging, order
  * and facets are not part of what a tracker matches, and are refused as unknown parameters.
  */
-export const TrackerSearchQuery = z.object({ q: Q_PARAM, ...FILTER_PARAMS, role: ROLE_PARAM }).superRefine(checkTimeRange);
+const TrackerSearchQuery = z.object({ q: Q_PARAM, ...FILTER_PARAMS, role: ROLE_PARAM }).superRefine(checkTimeRange);
 
 export type TrackerSearch = SearchFilters & { q: string };
 

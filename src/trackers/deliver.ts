@@ -13,7 +13,7 @@ import { checkWebhookUrl, WebhookUrlError } from './webhook-url.js';
  * Redirects are not followed: a receiver that moved is an operator's change to make.
  */
 
-export const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 8;
 /** WEBHOOK_RETRY_SECONDS' default: retries after about 30 s, 1, 2, 4… minutes, the last one about an hour after the first. */
 export const DEFAULT_RETRY_SECONDS = 30;
 const MAX_DELAY_MS = 60 * 60_000;
@@ -47,18 +47,6 @@ export class WebhookDeliverer {
     const run = this.#running.then(() => this.#deliverAll(signal));
     this.#running = run.catch(() => 0);
     return run;
-  }
-
-  /** When the next pending delivery is due (Unix ms), if any is pending. */
-  async nextDue(): Promise<number | undefined> {
-    const { hits } = await this.deps.engine.search<Pick<DeliveryRecord, 'nextAttemptAt'>>(this.deps.names.state, {
-      filter: 'kind = "delivery" AND status = "pending"',
-      sort: ['nextAttemptAt:asc'],
-      attributesToRetrieve: ['nextAttemptAt'],
-      page: 1,
-      hitsPerPage: 1,
-    });
-    return hits[0]?.nextAttemptAt;
   }
 
   async #deliverAll(signal: AbortSignal | undefined): Promise<number> {

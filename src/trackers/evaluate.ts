@@ -97,7 +97,7 @@ const PAGE = 1_000;
 /** Trackers evaluated at once. */
 const CONCURRENCY = 4;
 /** An arrival announced this long ago and never confirmed is evaluated as it stands. */
-export const STALE_MS = 2 * 60_000;
+const STALE_MS = 2 * 60_000;
 
 export class TrackerEvaluator {
   #running: Promise<void> = Promise.resolve();
@@ -186,12 +186,9 @@ export class TrackerEvaluator {
     const writes: object[] = [];
     let matched = await this.#countNew(trackers.filter((tracker) => tracker.webhookUrl === null), arrival);
     const hooked = trackers.filter((tracker) => tracker.webhookUrl !== null);
-    for (let i = 0; i < hooked.length; i += CONCURRENCY) {
-      const results = await Promise.all(hooked.slice(i, i + CONCURRENCY).map((tracker) => this.#evaluateTracker(tracker, arrival)));
-      for (const result of results) {
-        writes.push(...result.writes);
-        matched += result.matched;
-      }
+    for (const result of await inGroups(hooked, (tracker) => this.#evaluateTracker(tracker, arrival))) {
+      writes.push(...result.writes);
+      matched += result.matched;
     }
     writes.push({ ...arrival, status: 'done' });
     await this.deps.engine.waitForTask(await this.deps.engine.addDocuments(this.deps.names.state, writes));
@@ -208,12 +205,7 @@ export class TrackerEvaluator {
   async #countNew(trackers: Tracker[], arrival: ArrivalRecord): Promise<number> {
     if (trackers.length === 0) return 0;
     if (Object.keys(arrival.priorTurns).length > 0) {
-      let matched = 0;
-      for (let i = 0; i < trackers.length; i += CONCURRENCY) {
-        const hits = await Promise.all(trackers.slice(i, i + CONCURRENCY).map((tracker) => this.#newHits(tracker, arrival)));
-        for (const list of hits) matched += list.length;
-      }
-      return matched;
+      return (await inGroups(trackers, (tracker) => this.#newHits(tracker, arrival))).reduce((sum, hits) => sum + hits.length, 0);
     }
     // Turns the batch wrote still carry its stamp, unless a later batch wrote their session again
     // before this count: that one's own evaluation then holds them as turns the index already had.
@@ -236,19 +228,18 @@ export class TrackerEvaluator {
   async #evaluateTracker(tracker: Tracker, arrival: ArrivalRecord): Promise<{ writes: object[]; matched: number }> {
     const hits = await this.#newHits(tracker, arrival);
     if (hits.length === 0) return { writes: [], matched: 0 };
-    const bySession = new Map<string, TurnHit[]>();
-    for (const hit of hits) bySession.set(hit.sessionId, [...(bySession.get(hit.sessionId) ?? []), hit]);
+    const bySession = bySessionOf(hits);
     const ids = [...bySession.keys()].map((sessionId) => matchRecordId(tracker.id, sessionId));
     const { results } = await this.deps.engine.fetchDocuments<MatchRecord>(this.deps.names.state, { ids, limit: ids.length });
     const recorded = new Map(results.filter((record) => record.trackerId === tracker.id).map((record) => [record.sessionId, new Set(record.turns)]));
 
     const writes: object[] = [];
-    const fresh: TurnHit[] = [];
+    const fresh = new Map<string, TurnHit[]>();
     for (const [sessionId, turns] of bySession) {
       const known = recorded.get(sessionId) ?? new Set<number>();
       const added = turns.filter((hit) => !known.has(hit.turnIndex));
       if (added.length === 0) continue;
-      fresh.push(...added);
+      fresh.set(sessionId, added);
       const record: MatchRecord = {
         id: matchRecordId(tracker.id, sessionId),
         kind: 'match',
@@ -259,11 +250,12 @@ export class TrackerEvaluator {
       };
       writes.push(record);
     }
-    if (fresh.length > 0) {
+    const freshHits = [...fresh.values()].flat();
+    if (freshHits.length > 0) {
       writes.push(...matchDeliveries(tracker, fresh));
-      if (tracker.threshold) writes.push(...(await this.#thresholdDeliveries(tracker, fresh)));
+      if (tracker.threshold) writes.push(...(await this.#thresholdDeliveries(tracker, freshHits)));
     }
-    return { writes, matched: fresh.length };
+    return { writes, matched: freshHits.length };
   }
 
   /** Every turn written by this arrival or a later one that the tracker's search matches, within its scope. */
@@ -298,14 +290,12 @@ export class TrackerEvaluator {
 }
 
 /**
- * New matches → deliveries of one session's turns each (at most MATCHES_PER_DELIVERY): a session's
+ * New matches, by session → deliveries of one session's turns each (at most MATCHES_PER_DELIVERY): a session's
  * words go and are deleted together, whoever's they are.
  */
-function matchDeliveries(tracker: Tracker, fresh: TurnHit[]): DeliveryRecord[] {
-  const bySession = new Map<string, TurnHit[]>();
-  for (const hit of fresh) bySession.set(hit.sessionId, [...(bySession.get(hit.sessionId) ?? []), hit]);
+function matchDeliveries(tracker: Tracker, fresh: ReadonlyMap<string, TurnHit[]>): DeliveryRecord[] {
   const deliveries: DeliveryRecord[] = [];
-  for (const hits of bySession.values()) {
+  for (const hits of fresh.values()) {
     hits.sort((a, b) => a.turnIndex - b.turnIndex);
     for (let i = 0; i < hits.length; i += MATCHES_PER_DELIVERY) {
       const chunk = hits.slice(i, i + MATCHES_PER_DELIVERY);
@@ -315,6 +305,24 @@ function matchDeliveries(tracker: Tracker, fresh: TurnHit[]): DeliveryRecord[] {
     }
   }
   return deliveries;
+}
+
+/** `work` on every tracker, CONCURRENCY at once; the results in the trackers' order. */
+async function inGroups<T>(trackers: readonly Tracker[], work: (tracker: Tracker) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < trackers.length; i += CONCURRENCY) results.push(...(await Promise.all(trackers.slice(i, i + CONCURRENCY).map(work))));
+  return results;
+}
+
+/** Hits by session id, each session's in the order given. */
+function bySessionOf(hits: readonly TurnHit[]): Map<string, TurnHit[]> {
+  const bySession = new Map<string, TurnHit[]>();
+  for (const hit of hits) {
+    const list = bySession.get(hit.sessionId);
+    if (list) list.push(hit);
+    else bySession.set(hit.sessionId, [hit]);
+  }
+  return bySession;
 }
 
 function ownerOf(hit: TurnHit): Owner {

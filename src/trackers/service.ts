@@ -102,23 +102,25 @@ export class TrackerService {
    */
   async settle(): Promise<void> {
     try {
-      const turn = await this.#turn();
-      if (!turn) return;
-      await this.evaluator.evaluatePending(turn.signal);
-      await this.deliverer.deliverDue(turn.signal);
+      await this.#round();
     } finally {
       await this.#lease?.release();
     }
+  }
+
+  /** Evaluates what is pending and delivers what is due, when this process does tracker work now. */
+  async #round(): Promise<void> {
+    const turn = await this.#turn();
+    if (!turn) return;
+    await this.evaluator.evaluatePending(turn.signal);
+    await this.deliverer.deliverDue(turn.signal);
   }
 
   /** One round of evaluation and delivery; a failure is logged and the next round retries. */
   #kick(): Promise<void> {
     this.#loop = this.#loop.then(async () => {
       try {
-        const turn = await this.#turn();
-        if (!turn) return;
-        await this.evaluator.evaluatePending(turn.signal);
-        await this.deliverer.deliverDue(turn.signal);
+        await this.#round();
       } catch (error) {
         this.deps.log.error('tracker evaluation or delivery failed; retrying', { error: errorMessage(error) });
       }

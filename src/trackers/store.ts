@@ -31,7 +31,7 @@ export type Tracker = TrackerDefinition & {
 
 type StoredTracker = Omit<Tracker, 'id'> & { id: string; kind: 'tracker'; trackerId: string };
 
-export const MAX_TRACKERS = 1_000;
+const MAX_TRACKERS = 1_000;
 const MAX_NAME_CHARS = 200;
 
 /** The saved search, parsed; a BadRequestError names what is wrong with it. */
@@ -39,7 +39,7 @@ export function trackerSearch(tracker: Pick<TrackerDefinition, 'search'>): Track
   return parseTrackerSearch(tracker.search);
 }
 
-export function checkName(name: string): string {
+function checkName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > MAX_NAME_CHARS || /[\u0000-\u001f\u007f]/.test(trimmed)) {
     throw new BadRequestError(`Invalid 'name': expected 1 to ${MAX_NAME_CHARS} printable characters`);

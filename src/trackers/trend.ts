@@ -22,11 +22,11 @@ type EngineDeps = { engine: EngineClient; names: IndexNames };
 
 const DAY_SECONDS = 86_400;
 /** Buckets one answer may hold: ten years of days. */
-export const MAX_BUCKETS = 3_660;
+const MAX_BUCKETS = 3_660;
 const QUERIES_PER_ROUND_TRIP = 100;
 
 /** The first day (days since 1970-01-01) of the bucket holding `day`; 1970-01-01 was a Thursday. */
-export function bucketOf(day: number, interval: Interval): number {
+function bucketOf(day: number, interval: Interval): number {
   return interval === 'day' ? day : day - ((day + 3) % 7);
 }
 

@@ -17,6 +17,11 @@ export class WebhookUrlError extends BadRequestError {
 }
 
 /** The URL if it is one a webhook may be sent to; WebhookUrlError saying why not otherwise. */
+/** The engine's addresses a webhook may never reach: the one this process uses, and the one browsers use when set. */
+export function engineUrlsOf(engineUrl: string, publicUrl: string | undefined): string[] {
+  return [engineUrl, ...(publicUrl ? [publicUrl] : [])];
+}
+
 export async function checkWebhookUrl(text: string, engineUrls: readonly string[]): Promise<string> {
   let url: URL;
   try {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { BadRequestError, errorMessage } from '../../errors.js';
+import { BadRequestError } from '../../errors.js';
 import { scopeIntersection, scopeOf, scopeWithin } from '../../model.js';
 import { one, wholeNumber } from '../../query-params.js';
-import { parseTime, trackerSearchRequest } from '../../search/params.js';
+import { timeParam, trackerSearchRequest } from '../../search/params.js';
 import { isoTime } from '../../search/present.js';
 import { searchTurns } from '../../search/turns.js';
 import type { DeliveryRecord } from '../../trackers/evaluate.js';
 import { checkDefinition, trackerSearch, TrackerStore, type Tracker } from '../../trackers/store.js';
 import { trackerTrend } from '../../trackers/trend.js';
+import { engineUrlsOf } from '../../trackers/webhook-url.js';
 import type { Caller } from '../api-keys.js';
 import { defineRoute } from '../define-route.js';
 import type { RouteDeps } from '../env.js';
@@ -45,21 +46,6 @@ const PageQuery = {
   hitsPerPage: one('hitsPerPage', wholeNumber('hitsPerPage', 1, 100)).default(20).describe('Entries per page'),
 };
 
-const timeParam = (name: 'from' | 'to', description: string) =>
-  one(
-    name,
-    z.string().transform((text, ctx) => {
-      try {
-        return parseTime(name, text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: errorMessage(error) });
-        return z.NEVER;
-      }
-    }),
-  )
-    .optional()
-    .describe(description);
-
 const TrendQuery = z.object({
   interval: one('interval', z.enum(['day', 'week'], { error: `Invalid 'interval': expected day or week` })).default('day').describe('Bucket size: UTC days, or weeks from Monday'),
   from: timeParam('from', 'First day to show (ISO-8601 or Unix seconds); default: the first match'),
@@ -76,16 +62,13 @@ function view(tracker: Tracker, caller: Caller) {
   return { ...rest, hasWebhook: webhookUrl !== null, ...(caller.role === 'admin' ? { webhookUrl } : {}) };
 }
 
-/** The store on the API's own engine client: a request fails fast (503) while the engine is down. */
-const stores = new WeakMap<RouteDeps, TrackerStore>();
+/** The store on the API's own engine client (it holds nothing else): a request fails fast (503) while the engine is down. */
 function trackers(deps: RouteDeps): TrackerStore {
-  let store = stores.get(deps);
-  if (!store) stores.set(deps, (store = new TrackerStore(deps.engine, deps.names)));
-  return store;
+  return new TrackerStore(deps.engine, deps.names);
 }
 
 export function engineUrls(deps: Pick<RouteDeps, 'engine' | 'publicEngineUrl'>): string[] {
-  return [deps.engine.url, ...(deps.publicEngineUrl ? [deps.publicEngineUrl] : [])];
+  return engineUrlsOf(deps.engine.url, deps.publicEngineUrl);
 }
 
 export const trackerRoutes: ApiRoute[] = [
