@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { indexNames } from '../engine/indexes.js';
 import { errorMessage } from '../errors.js';
 import { encodedPages, sessionWriter, turnWriter, type HitWriter } from '../http/export-format.js';
 import { openEngine } from '../runtime.js';
@@ -7,7 +6,7 @@ import { exportSessions, exportTurns, type ExportPages } from '../search/export.
 import { parseExportRequest } from '../search/params.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { asUsage, CONVERSATION_HELP, CONVERSATION_OPTIONS, FILTER_HELP, FILTER_OPTIONS, hasConversationOptions, searchQuery } from './search-options.js';
+import { asUsage, CONVERSATION_HELP, CONVERSATION_OPTIONS, FILTER_HELP, FILTER_OPTIONS, hasConversationOptions, noteDemoIndexes, searchQuery } from './search-options.js';
 import { count, perSecond, StatusLine } from './status-line.js';
 import { UsageError } from './usage-error.js';
 
@@ -57,9 +56,7 @@ failure (stdout closed early included: what was written stays), 64 a wrong comma
       const engine = await openEngine(config, { read: true });
       const status = new StatusLine(io.stderr);
       try {
-        if (engine.names.turns !== indexNames(config.indexPrefix).turns) {
-          io.stderr.write(`nothing is indexed under INDEX_PREFIX='${config.indexPrefix}': exporting from the demo's indexes (${engine.names.turns}, ${engine.names.sessions})\n`);
-        }
+        noteDemoIndexes(engine.names, config.indexPrefix, 'exporting from', io.stderr);
         const deps = { engine: engine.client, names: engine.names };
         const started = Date.now();
         const written =

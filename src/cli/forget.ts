@@ -1,9 +1,10 @@
-import { AppError, BadRequestError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { ingestDeps } from '../ingest/deps.js';
 import { checkClientId, forgetClient } from '../ingest/forget-client.js';
 import { openEngine } from '../runtime.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
+import { asUsage } from './search-options.js';
 import { UsageError } from './usage-error.js';
 
 export const forgetCommand: Command = {
@@ -30,14 +31,7 @@ Exit: 0 done, 1 --undo of a client that is not forgotten, or a failure.`,
       throw new UsageError('forget needs exactly one CLIENT_ID (forget [--undo] CLIENT_ID), or --list alone');
     }
     const [clientId = ''] = positionals;
-    if (!values.list) {
-      try {
-        checkClientId(clientId);
-      } catch (error) {
-        if (error instanceof BadRequestError) throw new UsageError(error.message, { cause: error });
-        throw error;
-      }
-    }
+    if (!values.list) asUsage(() => checkClientId(clientId));
     return async ({ config, log, io }) => {
       // Listing only reads: it creates no index (runtime.ts, `read`).
       const engine = await openEngine(config, { read: values.list });

@@ -1,11 +1,10 @@
 import { whyNotImportable } from '../ingest/import-file-check.js';
 import { importFiles, importResult, type FileOutcome, type ImportResult } from '../ingest/import-files.js';
-import { createLogger } from '../logger.js';
 import { openEngine, processLeases, trackerService, writerDeps } from '../runtime.js';
 import { SOURCE_CHOICES } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { count, perSecond, StatusLine } from './status-line.js';
+import { count, perSecond, statusLineWithLog } from './status-line.js';
 import { UsageError } from './usage-error.js';
 
 export const importCommand: Command = {
@@ -28,9 +27,7 @@ cannot be read (nothing imported), or failed part-way (what it gave before is im
     const { positionals: files } = parseCommandArgs(args, {}, { positionals: true });
     if (files.length === 0) throw new UsageError('import needs at least one FILE');
     return async ({ config, io }) => {
-      const status = new StatusLine(io.stderr);
-      // Log lines go above the progress line instead of being appended to it.
-      const log = createLogger(config.logLevel, (line) => status.print(line.trimEnd()));
+      const { status, log } = statusLineWithLog(io.stderr, config.logLevel);
       // Checked before the engine is opened: when a file cannot be imported, nothing is started or created.
       const checked: Array<{ file: string; why: string | undefined }> = [];
       for (const file of files) checked.push({ file, why: await whyNotImportable(file) });

@@ -1,10 +1,9 @@
 import { ConfigError } from '../errors.js';
 import { rewriteIndexes } from '../ingest/redact-index.js';
-import { createLogger } from '../logger.js';
 import { openEngine, writerDeps } from '../runtime.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { count, perSecond, StatusLine } from './status-line.js';
+import { count, perSecond, statusLineWithLog } from './status-line.js';
 
 export const redactCommand: Command = {
   name: 'redact',
@@ -30,8 +29,7 @@ Exit: 0 done, 1 a failure, 78 neither REDACT nor REDACT_PATTERNS_FILE is set.`,
       if (config.redaction.kinds.length === 0 && config.redaction.patterns.length === 0) {
         throw new ConfigError('REDACT: not set (nor REDACT_PATTERNS_FILE), so there is nothing to redact; set REDACT=all or a comma list of kinds');
       }
-      const status = new StatusLine(io.stderr);
-      const log = createLogger(config.logLevel, (line) => status.print(line.trimEnd()));
+      const { status, log } = statusLineWithLog(io.stderr, config.logLevel);
       const engine = await openEngine(config);
       const started = Date.now();
       try {

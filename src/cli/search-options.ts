@@ -1,3 +1,4 @@
+import { indexNames, type IndexNames } from '../engine/indexes.js';
 import { BadRequestError } from '../errors.js';
 import type { RawQuery } from '../query-params.js';
 import { UsageError } from './usage-error.js';
@@ -85,4 +86,10 @@ export function asUsage<T>(parse: () => T): T {
     if (error instanceof BadRequestError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
+}
+
+/** Says on stderr when the command reads the demo's indexes, INDEX_PREFIX having none (runtime.ts, `read`). */
+export function noteDemoIndexes(names: IndexNames, indexPrefix: string, reading: string, stderr: NodeJS.WriteStream): void {
+  if (names.turns === indexNames(indexPrefix).turns) return;
+  stderr.write(`nothing is indexed under INDEX_PREFIX='${indexPrefix}': ${reading} the demo's indexes (${names.turns}, ${names.sessions})\n`);
 }

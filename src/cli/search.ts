@@ -1,5 +1,4 @@
 import { markedText } from '../engine/highlight.js';
-import { indexNames } from '../engine/indexes.js';
 import { withHtmlHighlights, withHtmlSnippets } from '../http/highlights.js';
 import { parseSearchRequest } from '../search/params.js';
 import type { SearchPage } from '../search/results.js';
@@ -8,7 +7,7 @@ import { searchTurns, type TurnHit } from '../search/turns.js';
 import { openEngine } from '../runtime.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { asUsage, CONVERSATION_HELP, CONVERSATION_OPTIONS, FILTER_HELP, FILTER_OPTIONS, hasConversationOptions, searchQuery } from './search-options.js';
+import { asUsage, CONVERSATION_HELP, CONVERSATION_OPTIONS, FILTER_HELP, FILTER_OPTIONS, hasConversationOptions, noteDemoIndexes, searchQuery } from './search-options.js';
 import { UsageError } from './usage-error.js';
 
 const SYNOPSIS =
@@ -54,9 +53,7 @@ when nothing is indexed yet.`,
     return async ({ config, io }) => {
       const engine = await openEngine(config, { read: true });
       try {
-        if (engine.names.turns !== indexNames(config.indexPrefix).turns) {
-          io.stderr.write(`nothing is indexed under INDEX_PREFIX='${config.indexPrefix}': searching the demo's indexes (${engine.names.turns}, ${engine.names.sessions})\n`);
-        }
+        noteDemoIndexes(engine.names, config.indexPrefix, 'searching', io.stderr);
         const deps = { engine: engine.client, names: engine.names };
         const lines = kind === 'sessions' ? sessionLines(await searchSessions(deps, request), values.json) : turnLines(await searchTurns(deps, request), values.json);
         for (const line of lines) io.stdout(`${line}\n`);

@@ -1,3 +1,5 @@
+import { createLogger, type Logger, type LogLevel } from '../logger.js';
+
 /*
  * One line of progress on stderr, redrawn in place, when stderr is a terminal; nothing at all when it
  * is not (a log file or a pipe would fill with carriage returns). Lines printed meanwhile (problems,
@@ -56,4 +58,10 @@ export function count(value: number): string {
 export function perSecond(value: number, startedAt: number): string {
   const seconds = (Date.now() - startedAt) / 1000;
   return count(seconds > 0 ? Math.round(value / seconds) : 0);
+}
+
+/** A status line on `stderr`, and a logger whose lines go above it instead of being appended to it. */
+export function statusLineWithLog(stderr: NodeJS.WriteStream, level: LogLevel): { status: StatusLine; log: Logger } {
+  const status = new StatusLine(stderr);
+  return { status, log: createLogger(level, (line) => status.print(line.trimEnd())) };
 }

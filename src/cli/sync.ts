@@ -1,14 +1,14 @@
 import { ConfigError } from '../errors.js';
-import { createLogger } from '../logger.js';
 import { sumCounts } from '../ingest/sync-counts.js';
 import { addCounts } from '../redact/kinds.js';
 import type { SyncProgress, SyncSummary } from '../ingest/sync-pass.js';
+import { retentionStatus } from '../ingest/retention.js';
 import { SyncController, type HeldElsewhere } from '../ingest/sync-controller.js';
 import { openEngine, processLeases, sourceFactories, SYNC_ENGINE_PATIENCE_MS, trackerService, writerDeps } from '../runtime.js';
 import { isSourceName, SOURCE_CHOICES, SOURCE_NAMES, SOURCE_SETUP_HINT } from '../sources/registry.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { count, perSecond, StatusLine } from './status-line.js';
+import { count, perSecond, statusLineWithLog } from './status-line.js';
 import { UsageError } from './usage-error.js';
 
 const MAX_WAIT_SECONDS = 86_400;
@@ -52,16 +52,15 @@ asked for) is configured.`,
       if (factories.length === 0) {
         throw new ConfigError(source ? `Source '${source}' is not configured` : `No source is configured: ${SOURCE_SETUP_HINT}`);
       }
-      const status = new StatusLine(io.stderr);
-      // Log lines go above the progress line instead of being appended to it.
-      const log = createLogger(config.logLevel, (line) => status.print(line.trimEnd()));
+      const { status, log } = statusLineWithLog(io.stderr, config.logLevel);
       const engine = await openEngine(config);
       try {
         const client = engine.client.patient(SYNC_ENGINE_PATIENCE_MS);
         const leases = processLeases(engine, config, 'sync', log);
         const trackers = trackerService(client, engine.names, config, log, leases);
+        const deps = writerDeps(config, { client, names: engine.names }, log, trackers.hooks());
         const controller = new SyncController({
-          ...writerDeps(config, { client, names: engine.names }, log, trackers.hooks()),
+          ...deps,
           sources: factories,
           concurrency: config.sourceConcurrency,
           leases,
@@ -81,8 +80,9 @@ asked for) is configured.`,
           .finally(() => status.clear());
         // What this pass wrote reaches the trackers' webhooks from here; retries are left to the next process.
         await trackers.settle();
-        const { retention } = await controller.status();
-        io.stdout(`${JSON.stringify({ ...syncTotals(summaries), retention: config.retentionDays !== null && retention && { cutoff: retention.cutoff, removed: retention.lastSweep } })}\n`);
+        // Only what retention did: the whole status would also read every source's checkpoint and lease.
+        const retention = config.retentionDays !== null && (await retentionStatus(deps));
+        io.stdout(`${JSON.stringify({ ...syncTotals(summaries), retention: retention && { cutoff: retention.cutoff, removed: retention.lastSweep } })}\n`);
         const held = summaries.filter((summary): summary is HeldElsewhere => 'heldBy' in summary);
         const ran = summaries.filter((summary) => !('heldBy' in summary));
         for (const summary of held) status.print(`${summary.source}: ${summary.error}`);
