@@ -16,7 +16,7 @@ const TOPICS = [
 
 export const TRACKER_COUNT = 100;
 
-export function trackerSearches(): string[] {
+function trackerSearches(): string[] {
   const searches = TOPICS.flatMap((topic) => ['', '&role=user', '&role=agent'].map((role) => `q=${encodeURIComponent(topic)}${role}`));
   return [...searches, `q=${encodeURIComponent('"i would like"')}`].slice(0, TRACKER_COUNT);
 }

@@ -172,7 +172,7 @@ export function tagObject(tags: readonly string[]): Record<string, string> {
  * Positions the engine indexes of one attribute (Meilisearch: 65,535; words past them are not found),
  * with room to spare for how it counts them.
  */
-export const SESSION_TEXT_POSITIONS = 60_000;
+const SESSION_TEXT_POSITIONS = 60_000;
 
 /**
  * Positions a turn's text takes in an array attribute, over-estimated: a word takes one, a hard

@@ -167,8 +167,8 @@ export class Lease {
   async #try(): Promise<LeaseResult> {
     // A holder seen now is still there when a claim would be read back: claiming would only queue
     // tasks. That includes a lease this process lost: its work may still be writing until it lapses.
-    const peeked = (await this.#claims()).find((claim) => claim.acquiredAt !== null && claim.expiresAt > Date.now());
-    if (peeked) return { acquired: false, heldBy: this.#view(peeked) };
+    const holder = await this.current();
+    if (holder) return { acquired: false, heldBy: holder };
 
     const claimedAt = Date.now();
     const id = `lease-${this.name}-${this.holder.instanceId}-${++this.#tries}`;

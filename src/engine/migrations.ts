@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { EngineClient } from './client.js';
-import { anyOf } from './filter.js';
+import { keysAnyOf } from './filter.js';
 import { dayOf, sessionText, type TurnDocument } from './documents.js';
 
 /** The indexes a migration touches (indexes.ts runs the migrations, so their names come as a plain shape). */
@@ -69,7 +69,7 @@ async function addSessionText(client: EngineClient, names: IndexNames, log?: Log
     });
     if (sessions.length === 0) break;
     const turns = new Map<string, Array<Pick<TurnDocument, 'id' | 'role' | 'text' | 'turnIndex'>>>(sessions.map((session) => [session.sessionKey, []]));
-    const filter = anyOf('sessionKey', sessions.map((session) => session.sessionKey));
+    const filter = keysAnyOf('sessionId', sessions.map((session) => session.sessionKey));
     for await (const turn of client.documents<Pick<TurnDocument, 'id' | 'sessionKey' | 'role' | 'text' | 'turnIndex'>>(names.turns, { filter, fields: ['id', 'sessionKey', 'role', 'text', 'turnIndex'] })) {
       turns.get(turn.sessionKey)?.push(turn);
     }

@@ -43,7 +43,7 @@ function writer<H>(format: ExportFormat, columns: readonly string[], shown: (hit
 }
 
 /** A page of an export, written: its bytes and how many rows they hold. */
-export type EncodedPage = { bytes: Uint8Array; rows: number };
+type EncodedPage = { bytes: Uint8Array; rows: number };
 
 /**
  * The export's pages as bytes, a page per call (undefined at the end), each next one fetched and

@@ -14,7 +14,7 @@ import { errorMessage } from '../errors.js';
  */
 
 /** `.json` (read whole), `.jsonl` or `.ndjson` (a line at a time), each optionally gzipped. */
-export const IMPORTABLE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+const IMPORTABLE_NAME = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
 /** Every gzip member starts with these two bytes (RFC 1952). */
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);

@@ -36,10 +36,10 @@ import type { SearchDeps } from './turns.js';
 export type ConversationMatch = { condition: number; turnIndex: number; highlight: string };
 
 /** Sessions a conversation query may narrow (and exclude): fewer than the engine lists of one facet. */
-export const MAX_CONDITION_SESSIONS = MAX_VALUES_PER_FACET;
+const MAX_CONDITION_SESSIONS = MAX_VALUES_PER_FACET;
 
 /** Turns one condition may match within the sessions left, when their turn indexes are needed (`order=said`). */
-export const MAX_CONDITION_TURNS = 100_000;
+const MAX_CONDITION_TURNS = 100_000;
 
 /** What the conditions leave: a filter clause for the session search, and, with `order=said`, the turns that satisfy them. */
 export type ConversationSessions = {
@@ -51,7 +51,7 @@ export type ConversationSessions = {
 
 type Labeled = ConversationCondition & { label: string; count: number };
 
-export function hasConditions(conversation: Conversation | undefined): conversation is Conversation {
+function hasConditions(conversation: Conversation | undefined): conversation is Conversation {
   return conversation !== undefined && conversation.said.length + conversation.notSaid.length > 0;
 }
 
